@@ -1,0 +1,133 @@
+"""Installation settings from ``config.toml`` (validated with pydantic).
+
+Paths in the file are relative to the file's directory. Environment overrides:
+``BEVAKA_CONFIG`` (which file), ``BEVAKA_DB`` (database path) and ``BEVAKA_SMTP_PASSWORD``
+(never put the password in the file).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class ConfigError(ValueError):
+    """config.toml is missing or wrong; the message names the file and key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseConfig(_Section):
+    path: str = "bevaka.db"
+
+
+class RulesConfig(_Section):
+    dir: str = "rules"
+    resolved_window_days: int = Field(92, ge=0)
+    warn_days: int = Field(14, ge=0)
+
+
+class SmtpConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = 25
+    ssl: bool = False
+    starttls: bool = False
+    sender: str = "bevaka@kommun.example"
+    login: str = ""
+    timeout: float = 30.0
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, v: str) -> str:
+        if "@" not in v:
+            raise ValueError("sender ska vara en hel e-postadress (med @)")
+        return v
+
+    @property
+    def password(self) -> str | None:
+        return os.environ.get("BEVAKA_SMTP_PASSWORD") or None
+
+
+class NotifyConfig(_Section):
+    dry_run_dir: str = "outbox"
+    max_attempts: int = Field(10, ge=1)
+    retry_minutes: int = Field(15, ge=1)
+
+
+class ScheduleConfig(_Section):
+    time: str = "06:30"
+    timezone: str = "Europe/Stockholm"
+    outbox_every_minutes: int = Field(15, ge=1)
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+            raise ValueError("time ska skrivas HH:MM, t.ex. 06:30")
+        return v
+
+
+class Config(_Section):
+    database: DatabaseConfig = DatabaseConfig()
+    rules: RulesConfig = RulesConfig()
+    params: dict[str, Any] = {}
+    rule_params: dict[str, dict[str, Any]] = {}
+    roles: dict[str, str] = {}
+    smtp: SmtpConfig = SmtpConfig()
+    notify: NotifyConfig = NotifyConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+
+    base_dir: Path = Path(".")
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def db_path(self) -> Path:
+        env = os.environ.get("BEVAKA_DB")
+        return Path(env) if env else self.resolve(self.database.path)
+
+    @property
+    def rules_dir(self) -> Path:
+        return self.resolve(self.rules.dir)
+
+    def params_for(self, rule_id: str) -> dict[str, Any]:
+        """Installation overrides for one rule: global [params], then [rule_params."id"]."""
+        merged = dict(self.params)
+        merged.update(self.rule_params.get(rule_id, {}))
+        return merged
+
+    def address(self, recipient: str) -> str | None:
+        """An e-mail address for a recipient: itself if it has @, else the role's address."""
+        if "@" in recipient:
+            return recipient
+        return self.roles.get(recipient)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load ``path`` (or ``BEVAKA_CONFIG``, or ``./config.toml``; defaults if none exists)."""
+    chosen = path or os.environ.get("BEVAKA_CONFIG")
+    file = Path(chosen) if chosen else Path("config.toml")
+    if not file.exists():
+        if chosen:
+            raise ConfigError(f"{file}: konfigurationsfilen finns inte")
+        return Config(base_dir=Path.cwd())
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: ogiltig TOML: {exc}") from None
+    try:
+        return Config(**data, base_dir=file.resolve().parent)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{file}: [{key}] {msg}") from None

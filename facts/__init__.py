@@ -1,0 +1,27 @@
+"""bevaka facts: models, register readers and the SQLite facts store.
+
+Public API::
+
+    from facts import open_db, import_files
+    db = open_db("bevaka.db")
+    report = import_files(db, ["beslut.xlsx"], kind="decisions")
+"""
+
+from facts.dates import DateParseError, parse_date
+from facts.importer import FactImportError, ImportReport, import_files
+from facts.store import load_facts, open_db, snapshot_hash
+from facts.types import FACT_TYPES, FactType, fact_type
+
+__all__ = [
+    "FACT_TYPES",
+    "DateParseError",
+    "FactImportError",
+    "FactType",
+    "ImportReport",
+    "fact_type",
+    "import_files",
+    "load_facts",
+    "open_db",
+    "parse_date",
+    "snapshot_hash",
+]

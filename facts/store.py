@@ -1,0 +1,178 @@
+"""The facts store: one SQLite file through sqlite-utils, with migrations and provenance.
+
+Each fact type has its own table whose columns are the model's fields plus provenance:
+``_source`` (file), ``_row`` (row in that file), ``_imported_at`` (UTC), ``_hash`` (of the
+fact's content) and ``_rev`` (the store revision that last changed it). Upserts go by natural
+key; a row whose content is unchanged is left alone, so importing a file twice changes
+nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import types
+import typing
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from pydantic import BaseModel
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from facts.types import FACT_TYPES, FactType
+
+migrations = Migrations("bevaka.facts")
+
+PROVENANCE = {"_source": str, "_row": int, "_imported_at": str, "_hash": str, "_rev": int}
+
+
+def _column_type(annotation: Any) -> type:
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = args[0] if args else str
+    if isinstance(annotation, type):
+        if issubclass(annotation, bool):
+            return int
+        if issubclass(annotation, int) and not issubclass(annotation, Enum):
+            return int
+        if issubclass(annotation, float):
+            return float
+    return str
+
+
+def columns_for(ft: FactType) -> dict[str, type]:
+    cols = {name: _column_type(f.annotation) for name, f in ft.model.model_fields.items()}
+    cols.update(PROVENANCE)
+    return cols
+
+
+def _create_fact_table(db: Database, ft: FactType) -> None:
+    table = db.table(ft.table)
+    table.create(columns_for(ft), pk=ft.key if len(ft.key) > 1 else ft.key[0], not_null=set(ft.key))
+    table.create_index(["_rev"])
+
+
+def _register(ft: FactType) -> None:
+    @migrations(name=f"create_{ft.table}")
+    def _m(db: Database) -> None:
+        _create_fact_table(db, ft)
+
+
+@migrations(name="create_meta")
+def _meta(db: Database) -> None:
+    db.table("_bevaka_meta").create({"key": str, "value": str}, pk="key")
+    db.table("_bevaka_meta").insert({"key": "facts_rev", "value": "0"})
+
+
+for _ft in FACT_TYPES.values():
+    _register(_ft)
+
+
+def open_db(path: str | Path) -> Database:
+    """Open (and create or migrate) the bevaka database at ``path``."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    migrate(db)
+    return db
+
+
+def migrate(db: Database) -> None:
+    """Apply every package's pending migrations (facts, engine, notifications)."""
+    migrations.apply(db)
+    for hook in _MIGRATION_HOOKS:
+        hook.apply(db)
+
+
+_MIGRATION_HOOKS: list[Migrations] = []
+
+
+def register_migrations(m: Migrations) -> None:
+    """Let a downstream package (engine, notifications) add its own migrations."""
+    if m not in _MIGRATION_HOOKS:
+        _MIGRATION_HOOKS.append(m)
+
+
+def fact_record(model: BaseModel) -> dict[str, Any]:
+    """The JSON-shaped dict of a fact: dates as ISO strings, enums as values."""
+    return model.model_dump(mode="json")
+
+
+def content_hash(record: dict[str, Any]) -> str:
+    payload = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def current_rev(db: Database) -> int:
+    row = db.execute("SELECT value FROM _bevaka_meta WHERE key = 'facts_rev'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def upsert_facts(
+    db: Database, ft: FactType, items: Iterable[tuple[BaseModel, str, int]]
+) -> tuple[int, int]:
+    """Upsert ``(model, source, row)`` items. Returns (changed, unchanged).
+
+    Must be called inside a transaction by the caller if atomicity across files matters.
+    """
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    rev = current_rev(db) + 1
+    table = db.table(ft.table)
+    key_cols = ", ".join(f'"{k}"' for k in ft.key)
+    existing = {
+        tuple(r[:-1]): r[-1]
+        for r in db.execute(f'SELECT {key_cols}, "_hash" FROM "{ft.table}"').fetchall()
+    }
+    changed, unchanged, batch = 0, 0, []
+    for model, source, row in items:
+        record = fact_record(model)
+        digest = content_hash(record)
+        key = tuple(record[k] for k in ft.key)
+        if existing.get(key) == digest:
+            unchanged += 1
+            continue
+        existing[key] = digest
+        record.update(_source=source, _row=row, _imported_at=now, _hash=digest, _rev=rev)
+        batch.append(record)
+        changed += 1
+    if batch:
+        table.upsert_all(batch, pk=ft.key if len(ft.key) > 1 else ft.key[0])
+        db.execute("UPDATE _bevaka_meta SET value = ? WHERE key = 'facts_rev'", [str(rev)])
+    return changed, unchanged
+
+
+def load_facts(db: Database, ft: FactType, since_rev: int = 0) -> list[dict[str, Any]]:
+    """Rows of one fact type as dicts (provenance columns included), optionally only changed ones."""
+    sql = f'SELECT * FROM "{ft.table}"'
+    params: list[Any] = []
+    if since_rev:
+        sql += ' WHERE "_rev" > ?'
+        params.append(since_rev)
+    cur = db.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def snapshot_hash(db: Database) -> str:
+    """A hash of every fact's content, in key order: what an evaluation saw."""
+    h = hashlib.sha256()
+    for ft in FACT_TYPES.values():
+        key_cols = ", ".join(f'"{k}"' for k in ft.key)
+        h.update(ft.table.encode())
+        for (digest,) in db.execute(f'SELECT "_hash" FROM "{ft.table}" ORDER BY {key_cols}'):
+            h.update(digest.encode())
+    return h.hexdigest()
+
+
+def iso(d: date | None) -> str | None:
+    return d.isoformat() if d else None
