@@ -60,3 +60,18 @@ class Finding(BaseModel):
     def public_dict(self) -> dict[str, Any]:
         """The JSON shape of ``check --json`` (dates as ISO strings; no fact context)."""
         return self.model_dump(mode="json", exclude={"context"})
+
+
+class Evaluation(BaseModel):
+    """One evaluation run: what was evaluated, with which rules, on which facts, and the result.
+
+    ``rules_revision`` is a hash of the rule files and effective parameters; ``facts_hash``
+    a hash of every fact's content (see ``facts.snapshot_hash``).
+    """
+
+    run_id: str
+    as_of: date
+    evaluated_at: str  # UTC ISO timestamp
+    rules_revision: str
+    facts_hash: str
+    findings: list[Finding]

@@ -1,0 +1,156 @@
+"""``evaluate(as_of)``: project the materialised deadlines onto a date and produce findings.
+
+The daily run does not re-match facts: ``materialize.refresh`` only touches what changed,
+and the projection is one indexed query over ``deadlines`` plus the status arithmetic.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from engine.config import Config
+from engine.findings import STATUS_SV, Evaluation, Finding, Status
+from engine.materialize import refresh
+from engine.rules.evaluator import holds
+from engine.rules.loader import LoadedRule, RuleSet, load_rules
+from engine.rules.schema import SEVERITIES
+from engine.rules.typecheck import model_types
+from facts.store import snapshot_hash
+from facts.types import FACT_TYPES
+
+
+def load_ruleset(config: Config) -> RuleSet:
+    """The rule packs in ``config.rules_dir`` with the installation's parameter overrides."""
+    return load_rules(config.rules_dir, config.params_for)
+
+
+def status_of(due: date, done: date | None, as_of: date) -> tuple[Status, int | None, int]:
+    """(status, late_days, days_overdue) of one deadline as of a date."""
+    if done is not None and done <= as_of:
+        return Status.resolved, max(0, (done - due).days), 0
+    if due > as_of:
+        return Status.upcoming, None, 0
+    if due == as_of:
+        return Status.due, None, 0
+    return Status.overdue, None, (as_of - due).days
+
+
+def _d(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _context_env(lr: LoadedRule, ctx: dict[str, Any]) -> dict[str, Any]:
+    types = model_types(FACT_TYPES[lr.rule.applies_to].model)
+    env = dict(ctx)
+    for k, v in ctx.items():
+        if isinstance(v, str) and (types.get(k) == "date" or _looks_iso(v)):
+            env[k] = date.fromisoformat(v)
+    return env
+
+
+def _looks_iso(v: str) -> bool:
+    return len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
+
+
+def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date) -> list[str]:
+    out = []
+    for basis, cond in zip(lr.rule.legal_basis, lr.basis_when, strict=True):
+        if basis.valid_from and as_of < basis.valid_from:
+            continue
+        if basis.valid_to and as_of > basis.valid_to:
+            continue
+        if cond is not None and not holds(cond, env):
+            continue
+        out.append(basis.text)
+    return out
+
+
+def _bump(severity: str) -> str:
+    i = SEVERITIES.index(severity)
+    return SEVERITIES[min(i + 1, len(SEVERITIES) - 1)]
+
+
+def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
+    due = _d(row["due_on"])
+    assert due is not None
+    done = _d(row["done_on"])
+    status, late_days, days_overdue = status_of(due, done, as_of)
+    ctx = json.loads(row["context"])
+    env = _context_env(lr, ctx)
+    spec = lr.rule.finding
+    severity = spec.severity or lr.rule.severity
+    recipients = json.loads(row["recipients"])
+    escalated = False
+    esc = spec.escalate
+    if esc and status is Status.overdue and days_overdue >= esc.after_days:
+        escalated = True
+        severity = esc.severity or _bump(severity)
+        for r in esc.to:
+            value = env.get(r) if r in env else r
+            if value and value not in recipients:
+                recipients.append(str(value))
+    names = dict(env)
+    names.update(
+        status=status.value, status_sv=STATUS_SV[status], as_of=as_of, due_on=due,
+        done_on=done if status is Status.resolved else None, start_on=_d(row["start_on"]),
+        late_days=late_days, days_overdue=days_overdue, days_left=(due - as_of).days,
+        subject=row["subject"], rule_id=lr.rule.id, title=lr.rule.title,
+    )
+    why = " ".join(lr.why.render(names).split())
+    return Finding(
+        id=row["id"], rule_id=lr.rule.id, rule_version=lr.rule.version,
+        rule_title=lr.rule.title, fact_type=row["fact_type"], subject=row["subject"],
+        status=status, as_of=as_of, start_on=_d(row["start_on"]), due_on=due,
+        done_on=done if status is Status.resolved else None, late_days=late_days,
+        days_overdue=days_overdue, severity=severity, recipients=recipients,
+        escalated=escalated, legal_basis=legal_basis(lr, env, as_of), why=why,
+        tags=lr.rule.tags, report=lr.rule.report, context=ctx,
+    )
+
+
+def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int) -> list[Finding]:
+    """Findings as of ``as_of`` from the materialised deadlines of the rules valid that day."""
+    window = (as_of - timedelta(days=window_days)).isoformat()
+    d = as_of.isoformat()
+    findings: list[Finding] = []
+    for lr in ruleset.valid_on(as_of):
+        cur = db.execute(
+            """SELECT * FROM deadlines WHERE rule_key = ?
+                 AND (start_on IS NULL OR start_on <= ?)
+                 AND (done_on IS NULL OR done_on > ? OR done_on >= ?)
+               ORDER BY due_on, subject""",
+            [lr.key, d, d, window],
+        )
+        names = [c[0] for c in cur.description]
+        for values in cur.fetchall():
+            findings.append(make_finding(lr, dict(zip(names, values, strict=True)), as_of))
+    return findings
+
+
+def evaluate(db: Database, config: Config, as_of: date, ruleset: RuleSet | None = None) -> Evaluation:
+    """Evaluate every rule valid on ``as_of`` against the facts in ``db``.
+
+    Example::
+
+        from datetime import date
+        from facts import open_db
+        from engine import evaluate, load_config
+        ev = evaluate(open_db("bevaka.db"), load_config(), date(2024, 9, 30))
+        overdue = [f for f in ev.findings if f.status == "overdue"]
+    """
+    ruleset = ruleset or load_ruleset(config)
+    refresh(db, ruleset)
+    findings = project(db, ruleset, as_of, config.rules.resolved_window_days)
+    return Evaluation(
+        run_id=uuid.uuid4().hex,
+        as_of=as_of,
+        evaluated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        rules_revision=ruleset.revision,
+        facts_hash=snapshot_hash(db),
+        findings=findings,
+    )

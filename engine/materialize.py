@@ -1,0 +1,206 @@
+"""Keep the ``deadlines`` table in step with facts and rules.
+
+Deadlines follow from facts, so they are computed when facts or rules change, not every
+day: for each rule, facts changed since the rule was last materialised (``_rev``) are
+derived in Python, matched against the rule's ``when`` by durable_rules, and stored with
+their start, due and done dates. A changed rule (new revision: file content or effective
+parameters) or a change in a fact type the rule looks up recomputes that rule whole.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from engine.durable_adapter import Matcher
+from engine.rules.evaluator import evaluate
+from engine.rules.loader import LoadedRule, RuleSet
+from engine.rules.typecheck import model_types
+from facts.store import current_rev, load_facts, register_migrations
+from facts.types import FACT_TYPES, FactType
+
+migrations = Migrations("bevaka.engine.deadlines")
+
+
+@migrations(name="create_deadlines")
+def _create(db: Database) -> None:
+    db.table("deadlines").create(
+        {"rule_key": str, "id": str, "rule_id": str, "rule_version": int, "fact_type": str,
+         "fact_key": str, "subject": str, "start_on": str, "due_on": str, "done_on": str,
+         "recipients": str, "context": str},
+        pk=("rule_key", "id"),
+    )
+    db.table("deadlines").create_index(["rule_key", "fact_key"])
+    db.table("deadlines").create_index(["due_on"])
+    db.table("materialized").create(
+        {"rule_key": str, "revision": str, "facts_rev": int, "rows": int, "skipped": int,
+         "computed_at": str},
+        pk="rule_key",
+    )
+
+
+register_migrations(migrations)
+
+_MATCHER: Matcher | None = None
+
+
+def matcher() -> Matcher:
+    """The process-wide durable_rules matcher (rulesets are registered once per name)."""
+    global _MATCHER
+    if _MATCHER is None:
+        _MATCHER = Matcher()
+    return _MATCHER
+
+
+class StoreLookups:
+    """Other facts for aggregate functions, read once per refresh and typed like the models."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._cache: dict[str, list[dict[str, Any]]] = {}
+
+    def rows(self, fact_type: str) -> list[dict[str, Any]]:
+        if fact_type not in self._cache:
+            ft = FACT_TYPES[fact_type]
+            self._cache[fact_type] = [typed_env(ft, r) for r in load_facts(self.db, ft)]
+        return self._cache[fact_type]
+
+    def meetings(self, body: str) -> list[date]:
+        return [r["date"] for r in self.rows("meeting") if r["body"] == body]
+
+
+_DATE_FIELDS: dict[str, set[str]] = {}
+
+
+def typed_env(ft: FactType, row: dict[str, Any]) -> dict[str, Any]:
+    """A stored fact row as expression values: dates as ``date``, provenance dropped."""
+    if ft.name not in _DATE_FIELDS:
+        _DATE_FIELDS[ft.name] = {k for k, t in model_types(ft.model).items() if t == "date"}
+    dates = _DATE_FIELDS[ft.name]
+    env = {}
+    for k, v in row.items():
+        if k.startswith("_"):
+            continue
+        env[k] = _iso_date(v) if k in dates and v is not None else v
+    return env
+
+
+_DATE_CACHE: dict[str, date] = {}
+
+
+def _iso_date(text: str) -> date:
+    d = _DATE_CACHE.get(text)
+    if d is None:
+        d = _DATE_CACHE[text] = date.fromisoformat(text)
+    return d
+
+
+def fact_key(ft: FactType, env: dict[str, Any]) -> str:
+    return "|".join(str(env[k]) for k in ft.key)
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def derive_env(lr: LoadedRule, env: dict[str, Any], lookups: StoreLookups) -> dict[str, Any]:
+    """Fact fields + parameters + derived values, in the rule's order."""
+    out = dict(env)
+    out.update(lr.params)
+    for name, node in lr.derive.items():
+        out[name] = evaluate(node, out, lookups)
+    return out
+
+
+def refresh(db: Database, ruleset: RuleSet) -> dict[str, int]:
+    """Bring ``deadlines`` up to date for every rule. Returns rows recomputed per rule key."""
+    rev = current_rev(db)
+    state = {r["rule_key"]: r for r in db.table("materialized").rows}
+    type_revs = _type_revs(db)
+    lookups = StoreLookups(db)
+    done: dict[str, int] = {}
+    for lr in ruleset.rules:
+        st = state.get(lr.key)
+        ft = FACT_TYPES[lr.rule.applies_to]
+        full = (
+            st is None
+            or st["revision"] != lr.revision
+            or any(type_revs.get(t, 0) > st["facts_rev"] for t in lr.related_types)
+        )
+        if not full and type_revs.get(ft.name, 0) <= st["facts_rev"]:
+            continue
+        rows = load_facts(db, ft, since_rev=0 if full else st["facts_rev"])
+        done[lr.key] = _materialize(db, lr, ft, rows, lookups, full, rev)
+    return done
+
+
+def _type_revs(db: Database) -> dict[str, int]:
+    out = {}
+    for ft in FACT_TYPES.values():
+        row = db.execute(f'SELECT max("_rev") FROM "{ft.table}"').fetchone()
+        out[ft.name] = row[0] or 0
+    return out
+
+
+def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str, Any]],
+                 lookups: StoreLookups, full: bool, rev: int) -> int:
+    m = matcher()
+    m.register(lr.ruleset_name, lr.compiled.condition)
+    envs: dict[str, dict[str, Any]] = {}
+    messages = []
+    for row in rows:
+        env = derive_env(lr, typed_env(ft, row), lookups)
+        key = fact_key(ft, env)
+        envs[key] = env
+        message = {k: _json(v) for k, v in env.items()}
+        for name, node in lr.compiled.hoisted.items():
+            message[name] = _json(evaluate(node, env, lookups))
+        message["id"] = key
+        messages.append(message)
+    matched = m.match(lr.ruleset_name, messages)
+    out, skipped = [], 0
+    for key in matched:
+        env = envs[key]
+        due = evaluate(lr.due, env, lookups)
+        if due is None:
+            skipped += 1
+            continue
+        subject = str(evaluate(lr.subject, env, lookups))
+        out.append({
+            "rule_key": lr.key, "id": f"{lr.rule.id}/{subject}", "rule_id": lr.rule.id,
+            "rule_version": lr.rule.version, "fact_type": ft.name, "fact_key": key,
+            "subject": subject,
+            "start_on": _json(evaluate(lr.start, env, lookups)) if lr.start else None,
+            "due_on": _json(due),
+            "done_on": _json(evaluate(lr.done, env, lookups)) if lr.done else None,
+            "recipients": json.dumps(_recipients(lr, env), ensure_ascii=False),
+            "context": json.dumps({k: _json(v) for k, v in env.items()}, ensure_ascii=False,
+                                  default=str),
+        })
+    with db.conn:
+        if full:
+            db.execute("DELETE FROM deadlines WHERE rule_key = ?", [lr.key])
+        else:
+            db.executemany("DELETE FROM deadlines WHERE rule_key = ? AND fact_key = ?",
+                           [(lr.key, k) for k in envs])
+        if out:
+            db.table("deadlines").insert_all(out, batch_size=1000)
+        db.table("materialized").upsert(
+            {"rule_key": lr.key, "revision": lr.revision, "facts_rev": rev, "rows": len(out),
+             "skipped": skipped, "computed_at": datetime.now(UTC).isoformat(timespec="seconds")},
+            pk="rule_key",
+        )
+    return len(rows)
+
+
+def _recipients(lr: LoadedRule, env: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for r in lr.rule.finding.recipients:
+        value = env.get(r) if r in env else r
+        if value and value not in out:
+            out.append(str(value))
+    return out

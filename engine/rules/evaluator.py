@@ -1,0 +1,142 @@
+"""Evaluate expressions in Python (``derive`` values, and ``when`` for explain/why-not).
+
+Null logic is SQL-like: a comparison or arithmetic with null gives null ("unknown"), ``and``
+/``or``/``not`` use three-valued logic, and a ``when`` holds only if it is exactly true. This
+is also what the durable_rules compilation does, so both agree.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from engine.rules.expr import Binary, Call, IsNull, ListExpr, Literal, Name, Node, Unary
+from engine.rules.functions import FUNCTIONS, Lookups
+
+
+class EvalError(ValueError):
+    pass
+
+
+def _coerce_pair(a: Any, b: Any) -> tuple[Any, Any]:
+    if isinstance(a, date) and isinstance(b, str):
+        return a.isoformat(), b
+    if isinstance(b, date) and isinstance(a, str):
+        return a, b.isoformat()
+    return a, b
+
+
+def _compare(op: str, a: Any, b: Any) -> bool | None:
+    if a is None or b is None:
+        return None
+    a, b = _coerce_pair(a, b)
+    try:
+        if op == "==":
+            return bool(a == b)
+        if op == "!=":
+            return bool(a != b)
+        if op == "<":
+            return bool(a < b)
+        if op == "<=":
+            return bool(a <= b)
+        if op == ">":
+            return bool(a > b)
+        if op == ">=":
+            return bool(a >= b)
+    except TypeError:
+        raise EvalError(f"kan inte jämföra {a!r} och {b!r}") from None
+    raise EvalError(f"okänd operator {op}")
+
+
+def _and(a: Any, b: Any) -> bool | None:
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return bool(a) and bool(b)
+
+
+def _or(a: Any, b: Any) -> bool | None:
+    if a is True or b is True:
+        return True
+    if a is None or b is None:
+        return None
+    return bool(a) or bool(b)
+
+
+def evaluate(node: Node, env: dict[str, Any], lookups: Lookups | None = None) -> Any:
+    """The value of ``node`` with names from ``env``. Unknown names are an EvalError."""
+    if isinstance(node, Literal):
+        return node.value
+    if isinstance(node, Name):
+        if node.name not in env:
+            raise EvalError(f"okänt namn {node.name!r}")
+        return env[node.name]
+    if isinstance(node, ListExpr):
+        return [evaluate(i, env, lookups) for i in node.items]
+    if isinstance(node, Unary):
+        v = evaluate(node.operand, env, lookups)
+        if v is None:
+            return None
+        return (not v) if node.op == "not" else -v
+    if isinstance(node, IsNull):
+        v = evaluate(node.operand, env, lookups)
+        return (v is not None) if node.negated else (v is None)
+    if isinstance(node, Binary):
+        return _binary(node, env, lookups)
+    if isinstance(node, Call):
+        return _call(node, env, lookups)
+    raise EvalError(f"okänd nod {node!r}")
+
+
+def _binary(node: Binary, env: dict[str, Any], lookups: Lookups | None) -> Any:
+    if node.op == "and":
+        left = evaluate(node.left, env, lookups)
+        if left is False:
+            return False
+        return _and(left, evaluate(node.right, env, lookups))
+    if node.op == "or":
+        left = evaluate(node.left, env, lookups)
+        if left is True:
+            return True
+        return _or(left, evaluate(node.right, env, lookups))
+    a = evaluate(node.left, env, lookups)
+    b = evaluate(node.right, env, lookups)
+    if node.op in ("in", "notin"):
+        if a is None or b is None:
+            return None
+        items = [_coerce_pair(a, x)[1] for x in b]
+        found = _coerce_pair(a, a)[0] in items
+        return found if node.op == "in" else not found
+    if node.op in ("+", "-", "*", "/"):
+        if a is None or b is None:
+            return None
+        if node.op == "+":
+            return a + b
+        if node.op == "-":
+            return a - b
+        if node.op == "*":
+            return a * b
+        return None if b == 0 else a / b
+    return _compare(node.op, a, b)
+
+
+def _call(node: Call, env: dict[str, Any], lookups: Lookups | None) -> Any:
+    fn = FUNCTIONS.get(node.func)
+    if fn is None:
+        raise EvalError(f"okänd funktion {node.func!r}")
+    if fn.lazy:  # if(cond, a, b): evaluate only the branch taken
+        cond = evaluate(node.args[0], env, lookups)
+        return evaluate(node.args[1] if cond is True else node.args[2], env, lookups)
+    args = [evaluate(a, env, lookups) for a in node.args]
+    kwargs = {k: evaluate(v, env, lookups) for k, v in node.kwargs}
+    if fn.needs_lookups:
+        if lookups is None:
+            raise EvalError(f"{node.func} behöver tillgång till andra fakta")
+        return fn.impl(lookups, *args, **kwargs)
+    return fn.impl(*args, **kwargs)
+
+
+def holds(node: Node, env: dict[str, Any], lookups: Lookups | None = None) -> bool:
+    """True only if the condition is exactly true (null counts as not holding)."""
+    return evaluate(node, env, lookups) is True

@@ -1,0 +1,116 @@
+"""The schema of rule files (pydantic). See docs/rules.md for the language reference."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LegalBasis(_Strict):
+    """One citation. ``valid_from``/``valid_to`` make it effective-dated; ``when`` limits it
+    to facts for which the expression holds (e.g. ``law == 'LSS'``)."""
+
+    text: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+    when: str | None = None
+
+
+class Param(_Strict):
+    default: Any
+    choices: list[Any] | None = None
+    doc: str = ""
+
+
+class Escalation(_Strict):
+    after_days: int = Field(ge=0)
+    to: list[str]
+    severity: str | None = None
+
+
+class FindingSpec(_Strict):
+    subject: str = "id"
+    start: str | None = None
+    due: str
+    done: str | None = None
+    severity: str | None = None
+    recipients: list[str] = []
+    escalate: Escalation | None = None
+    why: str
+
+
+class ExpectedFinding(_Strict):
+    subject: str
+    status: str | None = None
+    due_on: date | None = None
+    done_on: date | None = None
+    late_days: int | None = Field(default=None)
+    severity: str | None = None
+    escalated: bool | None = None
+    why_contains: str | None = None
+    recipients: list[str] | None = None
+
+    def checks(self) -> dict[str, Any]:
+        """Only the fields the example author wrote (``late_days: null`` included)."""
+        return {k: getattr(self, k) for k in self.model_fields_set if k != "subject"}
+
+
+class Example(_Strict):
+    name: str
+    as_of: date
+    facts: dict[str, list[dict[str, Any]]]
+    params: dict[str, Any] = {}
+    expect: list[ExpectedFinding]
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    version: int = Field(ge=1)
+    title: str
+    description: str = ""
+    applies_to: str
+    owner: str = ""
+    severity: str = "medium"
+    tags: list[str] = []
+    valid_from: date | None = None
+    valid_to: date | None = None
+    legal_basis: list[LegalBasis]
+    params: dict[str, Param] = {}
+    derive: dict[str, str] = {}
+    when: str = "true"
+    finding: FindingSpec
+    report: dict[str, str] = {}
+    examples: list[Example] = []
+
+    @field_validator("severity")
+    @classmethod
+    def _sev(cls, v: str) -> str:
+        if v not in SEVERITIES:
+            raise ValueError(f"severity ska vara en av {', '.join(SEVERITIES)}")
+        return v
+
+    @field_validator("legal_basis")
+    @classmethod
+    def _basis(cls, v: list[LegalBasis]) -> list[LegalBasis]:
+        if not v:
+            raise ValueError("minst en rättslig grund (legal_basis) krävs")
+        return v
+
+    def valid_on(self, d: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= d) and (
+            self.valid_to is None or d <= self.valid_to
+        )
+
+
+class Pack(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    title: str
+    description: str = ""

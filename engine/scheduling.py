@@ -1,0 +1,373 @@
+"""The service loop: a daily evaluation job and an outbox job on APScheduler 3, with heartbeats.
+
+This is the only module that imports APScheduler. Known APScheduler 3 traps and what we do:
+
+* The default ``misfire_grace_time`` (1 s) silently drops a run that was due while the process
+  was busy or suspended: jobs here have ``misfire_grace_time=None`` and ``coalesce=True`` (a
+  late run still happens, once).
+* Missed runs while the service was *down* are not seen by APScheduler at all (MemoryJobStore):
+  at start-up :func:`run_catch_up` compares the most recent daily slot with the ``heartbeats``
+  table and runs the job once if that slot was not covered.
+* A job store cannot be shared between processes: the store is in memory, and :func:`serve`
+  takes an exclusive lock file next to the database so a second ``serve`` refuses to start.
+
+Every run writes a heartbeat row (also when the job finds nothing, and when it raises).
+``scheduled_for`` is the slot the run covers, in the configured time zone; ``started_at`` and
+``finished_at`` are UTC. ``summary`` is the job's returned dict as JSON: jobs must not put
+personal data in it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from engine.config import Config
+from facts.store import open_db, register_migrations
+
+log = logging.getLogger("bevaka.scheduling")
+
+DailyJob = Callable[[date], dict[str, Any]]
+OutboxJob = Callable[[], dict[str, Any]]
+
+JOB_DEFAULTS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+DAILY_JOBS = ("daily", "catch-up")
+
+migrations = Migrations("bevaka.engine.scheduling")
+
+
+@migrations(name="create_heartbeats")
+def _create_heartbeats(db: Database) -> None:
+    db.execute(
+        """
+        CREATE TABLE heartbeats (
+            id INTEGER PRIMARY KEY,
+            job TEXT NOT NULL,
+            scheduled_for TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            summary TEXT,
+            error TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX heartbeats_job_slot ON heartbeats (job, scheduled_for)")
+
+
+register_migrations(migrations)
+
+
+# --- slots -------------------------------------------------------------------------------------
+
+
+def _tz(config: Config) -> ZoneInfo:
+    return ZoneInfo(config.schedule.timezone)
+
+
+def _hour_minute(config: Config) -> tuple[int, int]:
+    hh, mm = config.schedule.time.split(":")
+    return int(hh), int(mm)
+
+
+def _aware(now: datetime | None, tz: ZoneInfo) -> datetime:
+    if now is None:
+        return datetime.now(tz)
+    if now.tzinfo is None:  # a naive clock is read as local time in the configured zone
+        return now.replace(tzinfo=tz)
+    return now.astimezone(tz)
+
+
+def latest_slot(config: Config, now: datetime | None = None) -> datetime:
+    """The most recent daily slot at or before ``now`` (aware, in the configured time zone)."""
+    tz = _tz(config)
+    local = _aware(now, tz)
+    hour, minute = _hour_minute(config)
+    day = local.date()
+    for _ in range(3):
+        # Round-trip through UTC so a wall time skipped by DST lands on a real instant;
+        # compare in UTC because same-tzinfo datetimes compare by wall time.
+        slot = datetime.combine(day, time(hour, minute), tzinfo=tz).astimezone(UTC).astimezone(tz)
+        if slot.astimezone(UTC) <= local.astimezone(UTC):
+            return slot
+        day -= timedelta(days=1)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _iso(dt: datetime) -> str:
+    return dt.isoformat(timespec="seconds")
+
+
+def _utc_now() -> str:
+    return _iso(datetime.now(UTC))
+
+
+# --- heartbeats --------------------------------------------------------------------------------
+
+
+def _one_line(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    line = " ".join(text.split())
+    return line[:500]
+
+
+def run_recorded(
+    db: Database, job_name: str, scheduled_for: datetime, fn: Callable[[], Any]
+) -> dict[str, Any]:
+    """Run ``fn`` and write its heartbeat whatever happens. Returns the heartbeat as a dict.
+
+    An exception from ``fn`` is logged and recorded (ok=0, one-line error), not re-raised.
+    """
+    started = _utc_now()
+    summary: str | None = None
+    error: str | None = None
+    try:
+        result = fn()
+        if result is None:
+            result = {}
+        elif not isinstance(result, dict):
+            result = {"result": result}
+        summary = json.dumps(result, sort_keys=True, ensure_ascii=False, default=str)
+        ok = True
+    except Exception as exc:  # noqa: BLE001 - the scheduler must keep running
+        log.exception("jobbet %s (%s) misslyckades", job_name, _iso(scheduled_for))
+        error = _one_line(exc)
+        ok = False
+    record = {
+        "job": job_name,
+        "scheduled_for": _iso(scheduled_for),
+        "started_at": started,
+        "finished_at": _utc_now(),
+        "ok": int(ok),
+        "summary": summary,
+        "error": error,
+    }
+    with db.atomic():
+        cur = db.execute(
+            "INSERT INTO heartbeats"
+            " (job, scheduled_for, started_at, finished_at, ok, summary, error) VALUES"
+            " (:job, :scheduled_for, :started_at, :finished_at, :ok, :summary, :error)",
+            record,
+        )
+    return _heartbeat_dict({"id": cur.lastrowid, **record})
+
+
+def _heartbeat_dict(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    out["ok"] = bool(out["ok"])
+    if out.get("summary") is not None:
+        with suppress(ValueError):
+            out["summary"] = json.loads(out["summary"])
+    return out
+
+
+def last_heartbeat(db: Database, job: str | None = None) -> dict[str, Any] | None:
+    """The most recent heartbeat (optionally of one job), ``ok`` as bool and ``summary`` parsed."""
+    sql = "SELECT * FROM heartbeats"
+    params: list[Any] = []
+    if job is not None:
+        sql += " WHERE job = ?"
+        params.append(job)
+    cur = db.execute(sql + " ORDER BY id DESC LIMIT 1", params)
+    row = cur.fetchone()
+    if row is None:
+        return None
+    names = [d[0] for d in cur.description]
+    return _heartbeat_dict(dict(zip(names, row, strict=True)))
+
+
+def slot_covered(db: Database, slot: datetime) -> bool:
+    """Whether a successful daily or catch-up run covers ``slot`` (or a later one)."""
+    # Prefilter by the local date prefix (ISO strings sort by date), compare exactly in UTC.
+    floor = (slot.date() - timedelta(days=1)).isoformat()
+    rows = db.execute(
+        "SELECT scheduled_for FROM heartbeats"
+        " WHERE ok = 1 AND job IN (?, ?) AND scheduled_for >= ?",
+        [*DAILY_JOBS, floor],
+    ).fetchall()
+    target = slot.astimezone(UTC)
+    for (text,) in rows:
+        try:
+            when = datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            continue
+        if when.tzinfo is not None and when.astimezone(UTC) >= target:
+            return True
+    return False
+
+
+def run_catch_up(
+    db: Database, config: Config, job: DailyJob, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """Run ``job`` once for the most recent slot if no successful run covers it.
+
+    Returns the catch-up heartbeat, or None when nothing was missed. However many slots were
+    missed, the job runs once, with ``as_of`` = the most recent slot's date.
+    """
+    slot = latest_slot(config, now)
+    if slot_covered(db, slot):
+        return None
+    log.info("kör ikapp missad körning för %s", _iso(slot))
+    return run_recorded(db, "catch-up", slot, lambda: job(slot.date()))
+
+
+# --- the scheduler -----------------------------------------------------------------------------
+
+
+def build_scheduler(
+    config: Config,
+    job: DailyJob,
+    outbox_job: OutboxJob | None = None,
+    *,
+    db_path: str | Path | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> BackgroundScheduler:
+    """A (not yet started) scheduler with the ``daily`` job and, if given, the ``outbox`` job.
+
+    Each run opens its own connection to ``db_path`` (default ``config.db_path``) to write the
+    heartbeat (the schema is created here, before any worker runs). One worker thread: runs
+    never overlap, so SQLite sees one writer at a time.
+    """
+    tz = _tz(config)
+    path = Path(db_path) if db_path is not None else config.db_path
+    # Create/migrate the schema now: two first-time open_db calls racing on a fresh file
+    # (worker thread vs. a reader) can fail with "database is locked".
+    open_db(path).close()
+
+    def now() -> datetime:
+        return _aware(clock() if clock else None, tz)
+
+    def daily() -> None:
+        slot = latest_slot(config, now())
+        _with_db(path, lambda db: run_recorded(db, "daily", slot, lambda: job(slot.date())))
+
+    def outbox() -> None:
+        assert outbox_job is not None
+        slot = now().replace(microsecond=0)
+        _with_db(path, lambda db: run_recorded(db, "outbox", slot, outbox_job))
+
+    scheduler = BackgroundScheduler(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults=dict(JOB_DEFAULTS),
+        timezone=tz,
+    )
+    hour, minute = _hour_minute(config)
+    scheduler.add_job(
+        daily,
+        CronTrigger(hour=hour, minute=minute, timezone=tz),
+        id="daily",
+        name="daily",
+        **JOB_DEFAULTS,
+    )
+    if outbox_job is not None:
+        scheduler.add_job(
+            outbox,
+            IntervalTrigger(minutes=config.schedule.outbox_every_minutes, timezone=tz),
+            id="outbox",
+            name="outbox",
+            **JOB_DEFAULTS,
+        )
+    return scheduler
+
+
+def _with_db(path: Path, fn: Callable[[Database], Any]) -> None:
+    try:
+        db = open_db(path)
+    except Exception:  # noqa: BLE001
+        log.exception("kunde inte öppna databasen %s för hjärtslag", path)
+        return
+    try:
+        fn(db)
+    except Exception:  # noqa: BLE001 - e.g. the heartbeat insert failed; keep the scheduler up
+        log.exception("kunde inte skriva hjärtslag")
+    finally:
+        db.close()
+
+
+@contextmanager
+def _single_instance(db_path: Path) -> Iterator[None]:
+    """An exclusive lock file beside the database: two ``serve`` processes would both run jobs."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no guard
+        yield
+        return
+    lock_path = db_path.with_name(db_path.name + ".serve.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RuntimeError(
+                f"en annan 'bevaka serve' kör redan mot {db_path} (låsfil {lock_path})"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def serve(
+    config: Config,
+    job: DailyJob,
+    outbox_job: OutboxJob | None = None,
+    *,
+    stop_event: threading.Event | None = None,
+) -> None:
+    """Run the service until SIGTERM/SIGINT (or ``stop_event``), then shut down cleanly.
+
+    Order: take the single-instance lock, start the scheduler paused (so a slot passing during
+    catch-up is still run afterwards), run the catch-up in this thread, resume. On a signal the
+    handler only sets the stop event; the running job (if any) finishes and writes its heartbeat
+    before ``shutdown(wait=True)`` returns.
+    """
+    stop = stop_event or threading.Event()
+    db_path = config.db_path
+    previous: dict[int, Any] = {}
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %s: stänger av", signal.Signals(signum).name)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, on_signal)
+    try:
+        with _single_instance(db_path):
+            scheduler = build_scheduler(config, job, outbox_job, db_path=db_path)
+            scheduler.start(paused=True)
+            try:
+                db = open_db(db_path)
+                try:
+                    run_catch_up(db, config, job)
+                finally:
+                    db.close()
+                if not stop.is_set():
+                    scheduler.resume()
+                    log.info("schemaläggaren är igång (dagligen %s)", config.schedule.time)
+                while not stop.wait(1.0):
+                    pass
+            finally:
+                scheduler.shutdown(wait=True)
+                log.info("schemaläggaren är avstängd")
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
