@@ -35,7 +35,7 @@ class MatchError(RuntimeError):
     """durable_rules lost or mangled messages, or an action failed."""
 
 
-class _Host(_engine.Host):  # type: ignore[misc]
+class _Host(_engine.Host):
     """A durable Host without background threads; actions are looked up in a dict."""
 
     def __init__(self) -> None:
@@ -116,7 +116,7 @@ class Matcher:
         code, state = durable_rules_engine.assert_events(ruleset._handle, payload)
         errors: list[Any] = []
         ruleset.do_actions(state, lambda e, _s: errors.append(e) if e else None)
-        if errors or self._sink.pop("_errors", None):
+        if errors or self._sink.pop("_errors", []):
             raise MatchError(f"{name}: en regelåtgärd misslyckades: {errors}")
         matched, rest = self._sink.pop(match_key), self._sink.pop(rest_key)
         if len(matched) + len(rest) != len(batch):

@@ -131,9 +131,10 @@ def refresh(db: Database, ruleset: RuleSet) -> dict[str, int]:
             or st["revision"] != lr.revision
             or any(type_revs.get(t, 0) > st["facts_rev"] for t in lr.related_types)
         )
-        if not full and type_revs.get(ft.name, 0) <= st["facts_rev"]:
+        since = 0 if full or st is None else int(st["facts_rev"])
+        if not full and type_revs.get(ft.name, 0) <= since:
             continue
-        rows = load_facts(db, ft, since_rev=0 if full else st["facts_rev"])
+        rows = load_facts(db, ft, since_rev=since)
         done[lr.key] = _materialize(db, lr, ft, rows, lookups, full, rev)
     return done
 
@@ -185,7 +186,7 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
         if full:
             db.execute("DELETE FROM deadlines WHERE rule_key = ?", [lr.key])
         else:
-            db.executemany("DELETE FROM deadlines WHERE rule_key = ? AND fact_key = ?",
+            db.conn.executemany("DELETE FROM deadlines WHERE rule_key = ? AND fact_key = ?",
                            [(lr.key, k) for k in envs])
         if out:
             db.table("deadlines").insert_all(out, batch_size=1000)

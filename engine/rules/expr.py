@@ -318,9 +318,7 @@ def names(node: Node) -> set[str]:
     def walk(n: Node) -> None:
         if isinstance(n, Name):
             out.add(n.name)
-        elif isinstance(n, Unary):
-            walk(n.operand)
-        elif isinstance(n, IsNull):
+        elif isinstance(n, (Unary, IsNull)):
             walk(n.operand)
         elif isinstance(n, Binary):
             walk(n.left)

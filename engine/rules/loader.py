@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from engine.rules.expr import ExprError, Node, calls, parse
 from engine.rules.schema import Pack, Rule
-from engine.rules.to_durable import CompileError, Compiled, compile_when
+from engine.rules.to_durable import Compiled, CompileError, compile_when
 from engine.rules.typecheck import TypeCheckError, infer, model_types, suggest, value_type
 from facts.types import FACT_TYPES
 

@@ -1,0 +1,75 @@
+"""Compare the findings of two rule directories on the same facts (``bevaka rules diff``).
+
+Both rule sets are evaluated in a throw-away copy of the database, so the real
+``deadlines`` table and the audit log are untouched.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils import Database
+
+from engine.config import Config
+from engine.evaluate import project
+from engine.findings import Finding
+from engine.materialize import refresh
+from engine.rules.loader import load_rules
+from facts.store import migrate
+
+COMPARED = ("status", "due_on", "done_on", "late_days", "severity", "escalated", "rule_version")
+
+
+def _findings(db: Database, config: Config, rules_dir: str | Path, as_of: date) -> dict[str, Finding]:
+    ruleset = load_rules(rules_dir, config.params_for)
+    refresh(db, ruleset)
+    return {f.id: f for f in project(db, ruleset, as_of, config.rules.resolved_window_days)}
+
+
+def _copy(db: Database) -> tuple[Database, Path]:
+    tmp = Path(tempfile.mkdtemp(prefix="bevaka-diff-"))
+    target = tmp / "copy.db"
+    src = db.conn
+    dst = sqlite_utils.Database(target)
+    src.backup(dst.conn)
+    migrate(dst)
+    dst.execute("DELETE FROM deadlines")
+    dst.execute("DELETE FROM materialized")
+    return dst, tmp
+
+
+def diff_rulesets(db: Database, config: Config, old_dir: str | Path, new_dir: str | Path,
+                  as_of: date) -> dict[str, Any]:
+    """Findings that appear, disappear or change between two rule directories."""
+    copy, tmp = _copy(db)
+    try:
+        old = _findings(copy, config, old_dir, as_of)
+        new = _findings(copy, config, new_dir, as_of)
+    finally:
+        copy.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    def brief(f: Finding) -> str:
+        return f"{f.status.value}, frist {f.due_on}"
+
+    changed = []
+    for fid in sorted(set(old) & set(new)):
+        a, b = old[fid].model_dump(mode="json"), new[fid].model_dump(mode="json")
+        fields = {k: {"old": a[k], "new": b[k]} for k in COMPARED if a[k] != b[k]}
+        if fields:
+            summary = "; ".join(f"{k}: {v['old']} → {v['new']}" for k, v in fields.items())
+            changed.append({"id": fid, "subject": new[fid].subject, "changes": fields,
+                            "summary": summary})
+    return {
+        "as_of": as_of.isoformat(),
+        "added": [{"id": i, "subject": new[i].subject, "summary": brief(new[i])}
+                  for i in sorted(set(new) - set(old))],
+        "removed": [{"id": i, "subject": old[i].subject, "summary": brief(old[i])}
+                    for i in sorted(set(old) - set(new))],
+        "changed": changed,
+    }

@@ -1,0 +1,142 @@
+"""Explain a finding ("why"), or why a fact has no finding for a rule ("why not")."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from sqlite_utils import Database
+
+from engine.config import Config
+from engine.evaluate import evaluate, load_ruleset
+from engine.materialize import StoreLookups, derive_env, fact_key, typed_env
+from engine.rules.evaluator import evaluate as eval_expr
+from engine.rules.expr import Binary, IsNull, Node
+from engine.rules.loader import LoadedRule, RuleSet
+from facts.store import load_facts
+from facts.types import FACT_TYPES
+
+
+class ExplainError(LookupError):
+    pass
+
+
+def _rule_for(ruleset: RuleSet, rule_id: str, as_of: date) -> LoadedRule:
+    versions = ruleset.by_id(rule_id)
+    if not versions:
+        known = ", ".join(sorted({r.rule.id for r in ruleset.rules}))
+        raise ExplainError(f"ingen regel {rule_id!r}; kända regler: {known}")
+    valid = [r for r in versions if r.rule.valid_on(as_of)]
+    return (valid or versions)[-1]
+
+
+def _provenance(db: Database, lr: LoadedRule, key: str) -> dict[str, Any] | None:
+    ft = FACT_TYPES[lr.rule.applies_to]
+    for row in load_facts(db, ft):
+        if fact_key(ft, typed_env(ft, row)) == key:
+            return {"source": row["_source"], "row": row["_row"], "imported_at": row["_imported_at"]}
+    return None
+
+
+def explain_finding(db: Database, config: Config, finding_id: str, as_of: date) -> dict[str, Any]:
+    """The finding, its rule's metadata, the values that produced it and where the fact came from."""
+    ruleset = load_ruleset(config)
+    ev = evaluate(db, config, as_of, ruleset)
+    found = next((f for f in ev.findings if f.id == finding_id), None)
+    if found is None:
+        raise ExplainError(
+            f"ingen bevakning {finding_id!r} per {as_of}; id har formen REGEL/ÄRENDE, "
+            "se `bevaka check`"
+        )
+    lr = _rule_for(ruleset, found.rule_id, as_of)
+    row = db.execute("SELECT fact_key FROM deadlines WHERE rule_key = ? AND id = ?",
+                     [lr.key, finding_id]).fetchone()
+    derived = {k: found.context.get(k) for k in lr.derive}
+    return {
+        "finding": found.public_dict(),
+        "rule": {"id": lr.rule.id, "version": lr.rule.version, "title": lr.rule.title,
+                 "description": lr.rule.description.strip(), "file": str(lr.path),
+                 "params": lr.params},
+        "derived": derived,
+        "provenance": _provenance(db, lr, row[0]) if row else None,
+        "run_id": ev.run_id,
+    }
+
+
+def _conditions(node: Node) -> list[Node]:
+    """The top-level conjuncts of a condition."""
+    if isinstance(node, Binary) and node.op == "and":
+        return _conditions(node.left) + _conditions(node.right)
+    return [node]
+
+
+def _start(node: Node) -> int:
+    if isinstance(node, Binary):
+        return _start(node.left)
+    if isinstance(node, IsNull):
+        return _start(node.operand)
+    return node.pos
+
+
+def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: date) -> dict[str, Any]:
+    """Why ``subject`` has (or has no) finding for ``rule_id`` as of a date."""
+    ruleset = load_ruleset(config)
+    lr = _rule_for(ruleset, rule_id, as_of)
+    ft = FACT_TYPES[lr.rule.applies_to]
+    lookups = StoreLookups(db)
+    rows = [typed_env(ft, r) for r in load_facts(db, ft)]
+    match = [r for r in rows if str(r.get("id", fact_key(ft, r))) == subject
+             or fact_key(ft, r) == subject]
+    if not match:
+        raise ExplainError(f"inget {ft.title_sv.lower()} med id {subject!r} i databasen")
+    env = derive_env(lr, match[0], lookups)
+    reasons: list[str] = []
+    if not lr.rule.valid_on(as_of):
+        reasons.append(f"regeln {lr.key} gäller inte {as_of}")
+    checks = []
+    for cond in _conditions(lr.when):
+        value = eval_expr(cond, env, lookups)
+        text = _cond_text(lr.rule.when, cond)
+        checks.append({"condition": text, "holds": value is True})
+        if value is not True:
+            reasons.append(f"villkoret {text!r} är inte uppfyllt"
+                           + (" (värdet saknas)" if value is None else ""))
+    ev = evaluate(db, config, as_of, ruleset)
+    finding = next((f for f in ev.findings if f.rule_id == rule_id and f.subject == subject), None)
+    due = eval_expr(lr.due, env, lookups)
+    start = eval_expr(lr.start, env, lookups) if lr.start else None
+    if finding is None and not reasons:
+        if due is None:
+            reasons.append("inget förfallodatum kunde räknas ut (datum saknas)")
+        elif start and start > as_of:
+            reasons.append(f"bevakningen börjar {start}, efter {as_of}")
+        else:
+            reasons.append(f"fristen möttes för mer än {config.rules.resolved_window_days} dagar sedan")
+    values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in env.items()
+              if k in lr.derive or k in lr.params}
+    return {
+        "subject": subject, "rule_id": rule_id, "as_of": as_of.isoformat(),
+        "finding": finding.public_dict() if finding else None,
+        "conditions": checks, "values": json.loads(json.dumps(values, default=str)),
+        "reasons": reasons,
+    }
+
+
+def _cond_text(source: str, cond: Node) -> str:
+    """The source text of one conjunct: from its first token to the next top-level 'and'."""
+    start = _start(cond)
+    depth = 0
+    i = start
+    while i < len(source):
+        ch = source[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and source[i:i + 5] == " and ":
+            break
+        i += 1
+    return source[start:i].strip()
