@@ -19,7 +19,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	BEVAKA_DB=$(DEMO_DIR)/bevaka.db $(BIN)/python examples/demo.py --out $(DEMO_DIR)
+	BEVAKA=$(BIN)/bevaka bash examples/demo.sh $(DEMO_DIR)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -118,6 +118,7 @@ def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int) -> li
     window = (as_of - timedelta(days=window_days)).isoformat()
     d = as_of.isoformat()
     findings: list[Finding] = []
+    order = {Status.overdue: 0, Status.due: 1, Status.upcoming: 2, Status.resolved: 3}
     for lr in ruleset.valid_on(as_of):
         cur = db.execute(
             """SELECT * FROM deadlines WHERE rule_key = ?
@@ -129,6 +130,7 @@ def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int) -> li
         names = [c[0] for c in cur.description]
         for values in cur.fetchall():
             findings.append(make_finding(lr, dict(zip(names, values, strict=True)), as_of))
+    findings.sort(key=lambda f: (order[f.status], f.due_on, f.rule_id, f.subject))
     return findings
 
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The demo behind `make demo`: import the bundled example data into a fresh SQLite file,
+# evaluate it, write the IVO quarter report and dry-run the reminders (.eml files).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-demo-out}
+BEVAKA=${BEVAKA:-.venv/bin/bevaka}
+AS_OF=2024-12-31
+rm -rf "$OUT" && mkdir -p "$OUT"
+export BEVAKA_DB="$OUT/bevaka.db" BEVAKA_CONFIG=config.toml
+
+echo "== 1. Import (register as XLSX with Swedish headers, agreements 2024 and 2026 as YAML)"
+$BEVAKA import examples/beslut-2024.xlsx examples/nykoping-2024.yaml \
+  examples/nykoping-2026.yaml examples/inlamnade-2024.csv
+
+echo; echo "== 2. Rules: validate and run the examples inside the rule files"
+$BEVAKA rules validate
+$BEVAKA rules test | tail -1
+
+echo; echo "== 3. Check as of $AS_OF (open and recently met deadlines)"
+$BEVAKA check --as-of "$AS_OF" --status overdue --status due --status upcoming
+$BEVAKA check --as-of "$AS_OF" --json > "$OUT/findings-$AS_OF.json"
+
+echo; echo "== 4. IVO quarter report 2024Q4"
+$BEVAKA report ivo --quarter 2024Q4 --out "$OUT/ivo"
+
+echo; echo "== 5. The main job (evaluate, audit log, reminders) as a dry run: .eml files, nothing sent"
+$BEVAKA notify --as-of "$AS_OF" --dry-run --out "$OUT/eml"
+
+echo; echo "== 6. Audit log"
+$BEVAKA audit verify
+
+echo
+echo "Done. Files:"
+echo "  database          $OUT/bevaka.db"
+echo "  findings (JSON)   $OUT/findings-$AS_OF.json"
+echo "  IVO report        $OUT/ivo/ivo-2024Q4.csv, $OUT/ivo/ivo-2024Q4.xlsx"
+echo "  reminder e-mails  $OUT/eml/*.eml ($(ls "$OUT"/eml/*.eml 2>/dev/null | wc -l) files)"
+echo "Try: BEVAKA_DB=$OUT/bevaka.db $BEVAKA explain ivo.ej-verkstallt/D-2024-003 --as-of $AS_OF"
