@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := demo-out
 
-.PHONY: demo test lint venv clean bench docs
+.PHONY: demo test lint venv clean bench docs sysdeps
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 or 3.12 is needed (set PY=python3.12 to use 3.12)."; exit 1; }
@@ -21,7 +21,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	BEVAKA=$(BIN)/bevaka bash examples/demo.sh $(DEMO_DIR)
 
-test: $(STAMP)
+# The audit tests edit the log with the sqlite3 command-line tool, as an auditor would.
+sysdeps:
+	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing the sqlite3 command-line tool (used by the tests)"; \
+	  { apt-get update -qq && apt-get install -y -qq sqlite3; } >/dev/null 2>&1 || \
+	  echo "Could not install sqlite3; install it with your package manager (apt-get install sqlite3)"; }
+
+test: $(STAMP) sysdeps
 	$(BIN)/ruff check .
 	$(BIN)/mypy engine facts notifications
 	$(BIN)/python -m pytest
