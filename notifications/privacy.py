@@ -1,0 +1,118 @@
+"""Guard against personal data in outgoing mail: Swedish personnummer and samordningsnummer.
+
+A candidate is a run of 10 or 12 digits (``YYMMDD`` or ``YYYYMMDD`` then four digits) with an
+optional ``-``, ``+`` or single space before the last four, not touching other digits. It is a
+match only if python-stdnum accepts it (valid date and Luhn check digit); a samordningsnummer
+(day of month + 60) is checked the same way with the real day.
+
+Example::
+
+    >>> find_personnummer("Ärende AO-2024-0012, pnr 19121212-1212, ej 19121212-1213.")
+    ['19121212-1212']
+"""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import luhn
+from stdnum.exceptions import ValidationError
+from stdnum.se import personnummer
+
+__all__ = [
+    "PersonalDataError",
+    "assert_no_personal_data",
+    "find_personnummer",
+    "is_personnummer",
+    "redact",
+]
+
+# A lookahead finds candidates at every position, so one candidate never hides another.
+_CANDIDATE = re.compile(r"(?<!\d)(?=((?:\d{8}|\d{6})[-+ ]?\d{4})(?!\d))")
+_EMAIL = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
+
+
+class PersonalDataError(ValueError):
+    """Personal data (a personnummer) was found where none may be.
+
+    The message never repeats the number; ``count`` says how many were found.
+    """
+
+    def __init__(self, count: int, where: str = "texten") -> None:
+        self.count = count
+        noun = "personnummer" if count == 1 else f"{count} personnummer"
+        super().__init__(f"{noun} hittades i {where}; meddelandet skickas inte")
+
+
+def _normalise(candidate: str) -> str:
+    """``YYMMDD-NNNN`` / ``YYYYMMDD-NNNN`` (a ``+`` kept: it says the person is 100+)."""
+    digits = re.sub(r"\D", "", candidate)
+    sep = "+" if "+" in candidate else "-"
+    return f"{digits[:-4]}{sep}{digits[-4:]}"
+
+
+def is_personnummer(candidate: str) -> bool:
+    """True if ``candidate`` (one number, any accepted format) is a valid pnr or samordningsnr."""
+    number = _normalise(candidate)
+    if not re.fullmatch(r"(\d{6}|\d{8})[-+]\d{4}", number):
+        return False
+    if personnummer.is_valid(number):
+        return True
+    day_at = len(number) - 7  # the two day digits sit just before the separator
+    day = int(number[day_at : day_at + 2])
+    if not 61 <= day <= 91:
+        return False
+    real_day = f"{number[:day_at]}{day - 60:02d}{number[day_at + 2 :]}"
+    try:
+        personnummer.get_birth_date(real_day)
+    except ValidationError:
+        return False
+    digits = re.sub(r"\D", "", number)
+    return luhn.is_valid(digits[-10:])
+
+
+def find_personnummer(text: str) -> list[str]:
+    """Every valid personnummer/samordningsnummer in ``text``, as written, in order, once each.
+
+    Example::
+
+        >>> find_personnummer("201212121212 och 121212-1212 men inte 1212121213")
+        ['201212121212', '121212-1212']
+    """
+    found: list[str] = []
+    for match in _CANDIDATE.finditer(text):
+        candidate = match.group(1)
+        if candidate not in found and is_personnummer(candidate):
+            found.append(candidate)
+    return found
+
+
+def assert_no_personal_data(*texts: str | None, where: str = "texten") -> None:
+    """Raise :class:`PersonalDataError` if any of ``texts`` contains a personnummer.
+
+    Example::
+
+        >>> assert_no_personal_data("AO-2024-0012", "förfaller 2024-10-01")  # passes
+        >>> assert_no_personal_data("19121212-1212")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        notifications.privacy.PersonalDataError: personnummer hittades i texten; ...skickas inte
+    """
+    count = sum(len(find_personnummer(t)) for t in texts if t)
+    if count:
+        raise PersonalDataError(count, where)
+
+
+def redact(text: str, *, addresses: bool = True) -> str:
+    """``text`` with personnummer (and e-mail addresses) replaced, for logs and error columns.
+
+    Example::
+
+        >>> redact("550 anna@ex.se 19121212-1212 okänd")
+        '550 <adress> <personnummer> okänd'
+    """
+    for pnr in find_personnummer(text):
+        text = text.replace(pnr, "<personnummer>")
+    if addresses:
+        text = _EMAIL.sub("<adress>", text)
+    return text
