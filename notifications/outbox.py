@@ -1,0 +1,252 @@
+"""The durable outbox: tables (registered with ``facts.store``) and the row operations.
+
+Tables (created by ``facts.store.open_db`` once this module is imported):
+
+``outbox``
+    one row per digest message. ``status`` is ``pending`` (waiting or being retried),
+    ``sent``, ``failed`` (permanently refused, or ``[notify] max_attempts`` reached) or
+    ``blocked`` (personal data found: no bodies and no ``eml`` are stored; never sent).
+``notified``
+    which reminder level of which finding was queued for which address (and in which outbox
+    row), so a later run does not send the same again.
+``notification_log``
+    blocked messages, missing addresses and delivery failures. Finding ids, case references,
+    role keys and the (redacted) error only: no addresses, no personal data.
+
+All timestamps are UTC ISO 8601 strings (``2024-09-30T06:30:00+00:00``), so they compare as
+text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from facts.store import register_migrations
+from notifications.privacy import redact
+
+__all__ = [
+    "STATUSES",
+    "OutboxRow",
+    "ensure_tables",
+    "log_event",
+    "migrations",
+    "utc_iso",
+]
+
+STATUSES = ("pending", "sent", "failed", "blocked")
+
+migrations = Migrations("bevaka.notifications")
+
+
+@migrations(name="create_outbox")
+def _create_outbox(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            idempotency_key TEXT NOT NULL UNIQUE,
+            recipient TEXT NOT NULL,
+            role TEXT,
+            subject TEXT NOT NULL,
+            body_text TEXT,
+            body_html TEXT,
+            eml TEXT,
+            message_id TEXT,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed', 'blocked')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            run_id TEXT,
+            as_of TEXT
+        );
+        CREATE INDEX outbox_status_next ON outbox (status, next_attempt_at);
+        CREATE TABLE notified (
+            finding_id TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            level TEXT NOT NULL,
+            outbox_id INTEGER NOT NULL REFERENCES outbox (id),
+            notified_at TEXT NOT NULL,
+            PRIMARY KEY (finding_id, recipient, level)
+        );
+        CREATE TABLE notification_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            run_id TEXT,
+            event TEXT NOT NULL,
+            outbox_id INTEGER,
+            role TEXT,
+            level TEXT,
+            finding_ids TEXT,
+            case_refs TEXT,
+            error TEXT
+        );
+        CREATE INDEX notification_log_at ON notification_log (at);
+        """
+    )
+
+
+register_migrations(migrations)
+
+
+def ensure_tables(db: Database) -> None:
+    """Create the notification tables if missing (a database opened before this import)."""
+    migrations.apply(db)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime:
+    """``moment`` in UTC (a naive datetime is taken to be UTC); now if None."""
+    if moment is None:
+        return utc_now()
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def utc_iso(moment: datetime) -> str:
+    return as_utc(moment).isoformat(timespec="seconds")
+
+
+def log_event(
+    db: Database,
+    event: str,
+    *,
+    at: datetime,
+    run_id: str | None = None,
+    outbox_id: int | None = None,
+    role: str | None = None,
+    level: str | None = None,
+    finding_ids: Sequence[str] = (),
+    case_refs: Sequence[str] = (),
+    error: str | None = None,
+) -> None:
+    """Append one row to ``notification_log`` (case refs and error text are redacted)."""
+    db.execute(
+        "INSERT INTO notification_log (at, run_id, event, outbox_id, role, level, finding_ids,"
+        " case_refs, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            utc_iso(at), run_id, event, outbox_id, role, level,
+            json.dumps(list(finding_ids), ensure_ascii=False) if finding_ids else None,
+            json.dumps([redact(c) for c in case_refs], ensure_ascii=False) if case_refs else None,
+            redact(error) if error else None,
+        ],
+    )
+
+
+def insert_message(db: Database, row: dict[str, Any]) -> int | None:
+    """Insert an outbox row unless its idempotency key exists; the new id or None."""
+    cols = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    cur = db.execute(
+        f"INSERT OR IGNORE INTO outbox ({cols}) VALUES ({marks})", list(row.values())
+    )
+    return int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None
+
+
+def mark_notified(
+    db: Database, outbox_id: int, address: str, pairs: Sequence[tuple[str, str]], at: datetime
+) -> None:
+    for finding_id, level in pairs:
+        db.execute(
+            "INSERT OR IGNORE INTO notified (finding_id, recipient, level, outbox_id,"
+            " notified_at) VALUES (?, ?, ?, ?, ?)",
+            [finding_id, address, level, outbox_id, utc_iso(at)],
+        )
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    recipient: str
+    eml: str
+    attempts: int
+    run_id: str | None
+
+
+def due_messages(db: Database, now: datetime) -> list[OutboxRow]:
+    """Pending messages whose ``next_attempt_at`` is at or before ``now``, oldest first."""
+    rows = db.execute(
+        "SELECT id, recipient, eml, attempts, run_id FROM outbox WHERE status = 'pending'"
+        " AND eml IS NOT NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+        " ORDER BY id",
+        [utc_iso(now)],
+    ).fetchall()
+    return [OutboxRow(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def claim(db: Database, row: OutboxRow, now: datetime, lease: timedelta) -> bool:
+    """Take ``row`` for sending: push its ``next_attempt_at`` past ``now`` by ``lease``.
+
+    False if another process took or finished it first. A process that dies mid-send leaves
+    the message pending; it is retried once the lease runs out (at-least-once delivery).
+    """
+    cur = db.execute(
+        "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending'"
+        " AND attempts = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+        [utc_iso(now + lease), row.id, row.attempts, utc_iso(now)],
+    )
+    return cur.rowcount == 1
+
+
+def mark_sent(db: Database, row: OutboxRow, now: datetime) -> None:
+    db.execute(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
+        " last_error = NULL, next_attempt_at = NULL WHERE id = ?",
+        [utc_iso(now), row.id],
+    )
+
+
+def mark_transient(
+    db: Database, row: OutboxRow, error: str, now: datetime, retry: timedelta, max_attempts: int
+) -> bool:
+    """Count a failed attempt; retry later, or ``failed`` after ``max_attempts``.
+
+    True if the message is now permanently failed.
+    """
+    attempts = row.attempts + 1
+    error = redact(error)
+    with db.atomic():
+        if attempts >= max_attempts:
+            db.execute(
+                "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?,"
+                " next_attempt_at = NULL WHERE id = ?",
+                [attempts, f"{error} (gav upp efter {attempts} försök)", row.id],
+            )
+            log_event(db, "failed", at=now, run_id=row.run_id, outbox_id=row.id,
+                      error=f"{error} (gav upp efter {attempts} försök)")
+            return True
+        db.execute(
+            "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
+            [attempts, error, utc_iso(now + retry), row.id],
+        )
+        log_event(db, "transient", at=now, run_id=row.run_id, outbox_id=row.id, error=error)
+    return False
+
+
+def mark_failed(db: Database, row: OutboxRow, error: str, now: datetime) -> None:
+    error = redact(error)
+    with db.atomic():
+        db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+            " next_attempt_at = NULL WHERE id = ?",
+            [error, row.id],
+        )
+        log_event(db, "failed", at=now, run_id=row.run_id, outbox_id=row.id, error=error)
+
+
+def count_status(db: Database, status: str) -> int:
+    row = db.execute("SELECT count(*) FROM outbox WHERE status = ?", [status]).fetchone()
+    return int(row[0])

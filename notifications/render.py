@@ -1,0 +1,162 @@
+"""Render one digest (Swedish, text + HTML) and build the RFC 5322 message.
+
+Only whitelisted fields reach the templates: case reference, rule title, status, due date,
+days overdue/left, legal basis and the ``why`` sentence. A finding's fact ``context`` (notes,
+names, sex, birth year, ...) is never passed in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from engine.config import Config
+from engine.findings import STATUS_SV, Status
+from notifications.select import LEVEL_ORDER, LEVEL_SV, Digest, DigestItem, Level
+
+__all__ = ["Rendered", "build_message", "digest_key", "render_digest", "subject_for"]
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    undefined=StrictUndefined,
+    autoescape=lambda name: bool(name and name.endswith((".html", ".html.j2"))),
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    # Per finding id, the raw field values shown (for the personal-data scan).
+    fields: dict[str, list[str]]
+
+
+def _days(n: int) -> str:
+    return f"{n} dag" if n == 1 else f"{n} dagar"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def days_text(item: DigestItem, as_of: date) -> str:
+    """``12 dagar försenad`` / ``förfaller i dag`` / ``3 dagar kvar``."""
+    f = item.finding
+    delta = (f.due_on - as_of).days
+    if item.level in (Level.forsenad, Level.eskalerad):
+        return f"{_days(max(f.days_overdue, -delta, 0))} försenad"
+    if item.level is Level.idag or delta <= 0:
+        return "förfaller i dag"
+    return f"{_days(delta)} kvar"
+
+
+def status_text(item: DigestItem) -> str:
+    status = STATUS_SV[Status(item.finding.status)]
+    return f"{status} (eskalerad)" if item.level is Level.eskalerad else status
+
+
+def _item_view(item: DigestItem, as_of: date) -> dict[str, Any]:
+    f = item.finding
+    return {
+        "case_ref": f.subject,
+        "rule_title": f.rule_title,
+        "status": status_text(item),
+        "level": str(item.level),
+        "due_on": f.due_on.isoformat(),
+        "days": days_text(item, as_of),
+        "legal_basis": "; ".join(f.legal_basis) if f.legal_basis else "ej angivet",
+        "why": f.why.strip(),
+    }
+
+
+def subject_for(digest: Digest, as_of: date) -> str:
+    """``bevaka: 3 bevakningar att hantera (2 försenade) per 2024-09-30``: counts only."""
+    n = len(digest.items)
+    late = sum(1 for it in digest.items if it.level in (Level.forsenad, Level.eskalerad))
+    subject = f"bevaka: {_plural(n, 'bevakning', 'bevakningar')} att hantera"
+    if late:
+        subject += f" ({_plural(late, 'försenad', 'försenade')})"
+    return f"{subject} per {as_of.isoformat()}"
+
+
+def render_digest(digest: Digest, as_of: date) -> Rendered:
+    """Render ``digest`` as of ``as_of``: subject, plain text and HTML (deterministic).
+
+    Example::
+
+        >>> r = render_digest(digest, date(2024, 9, 30))
+        >>> r.subject
+        'bevaka: 3 bevakningar att hantera (2 försenade) per 2024-09-30'
+    """
+    sections = []
+    for level in LEVEL_ORDER:
+        items = [_item_view(it, as_of) for it in digest.items if it.level is level]
+        if items:
+            title = LEVEL_SV[level]
+            heading = f"{title} ({len(items)})"
+            sections.append({"level": str(level), "title": title, "heading": heading,
+                             "rule": "-" * len(heading), "entries": items})
+    subject = subject_for(digest, as_of)
+    n = len(digest.items)
+    ctx = {
+        "subject": subject,
+        "as_of": as_of.isoformat(),
+        "count": _plural(n, "bevakning", "bevakningar"),
+        "sections": sections,
+    }
+    text = _env.get_template("digest.txt.j2").render(ctx)
+    html = _env.get_template("digest.html.j2").render(ctx)
+    fields = {
+        it.finding.id: [str(v) for v in _item_view(it, as_of).values()] for it in digest.items
+    }
+    return Rendered(subject, text, html, fields)
+
+
+def digest_key(digest: Digest, rendered: Rendered) -> str:
+    """The idempotency key: address, (finding, level) pairs and the rendered content.
+
+    The same findings at the same levels render the same, so a rerun adds nothing; a message
+    that was blocked comes back under a new key once its content changes (e.g. fixed data).
+    """
+    content = hashlib.sha256(
+        "\x00".join((rendered.subject, rendered.text, rendered.html)).encode()
+    ).hexdigest()
+    payload = json.dumps([digest.address, digest.pairs, content], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def build_message(config: Config, to: str, rendered: Rendered, key: str = "") -> EmailMessage:
+    """The e-mail: From, To, Subject, Date, Message-ID, text/plain + text/html alternative.
+
+    Example::
+
+        >>> msg = build_message(config, "mas@kommun.example", render_digest(d, as_of))
+        >>> msg.get_content_type()
+        'multipart/alternative'
+    """
+    domain = config.smtp.sender.rsplit("@", 1)[1]
+    msg = EmailMessage()
+    msg["From"] = config.smtp.sender
+    msg["To"] = to
+    msg["Subject"] = rendered.subject
+    msg["Date"] = formatdate(localtime=False, usegmt=True)
+    msg["Message-ID"] = make_msgid(idstring=key[:16] or None, domain=domain)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies, please
+    msg["Content-Language"] = "sv"
+    msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return msg
