@@ -1,0 +1,369 @@
+"""Queue digests in the outbox, send what is pending, or write a dry run: the public API.
+
+Flow: findings -> :func:`notifications.select.select_reminders` (what is due, per address)
+-> render + personal-data scan -> ``outbox`` rows (``pending`` or ``blocked``) and
+``notified`` rows in one transaction per message -> :func:`send_pending` over one SMTP
+connection. Everything is re-runnable: the same findings at the same levels queue nothing new,
+and a message is only ever sent from its ``pending`` outbox row.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from engine.config import Config
+from engine.findings import Finding
+from notifications import outbox
+from notifications.outbox import as_utc, log_event, utc_iso
+from notifications.privacy import find_personnummer
+from notifications.render import Rendered, build_message, digest_key, render_digest
+from notifications.select import Digest, Selection, Unaddressed, select_reminders
+from notifications.transport import (
+    PermanentError,
+    SmtpSetupError,
+    SmtpTransport,
+    TransientError,
+)
+
+BLOCKED_SUBJECT = "(spärrat: personnummer i innehållet)"
+
+
+@dataclass
+class QueueResult:
+    """What :func:`queue_digests` did (or, for a dry run, would do)."""
+
+    run_id: str
+    as_of: date
+    dry_run: bool = False
+    queued: int = 0  # new pending messages
+    reminders: int = 0  # (finding, level) reminders in those messages
+    blocked: int = 0  # messages stopped by the personal-data check
+    already_notified: int = 0  # (finding, address, level) skipped: sent before
+    unaddressed: list[Unaddressed] = field(default_factory=list)
+    outbox_ids: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "as_of": self.as_of.isoformat(),
+            "dry_run": self.dry_run,
+            "queued": self.queued,
+            "reminders": self.reminders,
+            "blocked": self.blocked,
+            "already_notified": self.already_notified,
+            "unaddressed": [u.to_dict() for u in self.unaddressed],
+            "outbox_ids": list(self.outbox_ids),
+        }
+
+
+@dataclass
+class SendResult:
+    """What :func:`send_pending` did: ``pending`` is what is left in the outbox afterwards."""
+
+    sent: int = 0
+    deferred: int = 0  # transient failure: retried after [notify] retry_minutes
+    failed: int = 0  # given up (refused, or max_attempts reached)
+    pending: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {"sent": self.sent, "deferred": self.deferred, "failed": self.failed,
+                "pending": self.pending}
+
+
+@dataclass
+class NotifyResult:
+    """What :func:`notify` did: the queueing, the sending (None in a dry run) and files."""
+
+    queue: QueueResult
+    send: SendResult | None = None
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.queue.dry_run
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "queue": self.queue.to_dict(),
+            "send": self.send.to_dict() if self.send else None,
+            "files": [str(p) for p in self.files],
+        }
+
+
+@dataclass
+class _Planned:
+    digest: Digest
+    rendered: Rendered
+    key: str
+    pnr_count: int
+    pnr_findings: list[str]  # ids of the findings whose shown fields hold a personnummer
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.pnr_count or self.pnr_findings)
+
+
+def _plan(
+    db: Database, config: Config, findings: Iterable[Finding], as_of: date
+) -> tuple[Selection, list[_Planned]]:
+    outbox.ensure_tables(db)
+    selection = select_reminders(db, config, findings, as_of)
+    planned = []
+    for digest in selection.digests:
+        rendered = render_digest(digest, as_of)
+        count = sum(
+            len(find_personnummer(t)) for t in (rendered.subject, rendered.text, rendered.html)
+        )
+        culprits = [fid for fid, values in rendered.fields.items()
+                    if any(find_personnummer(v) for v in values)]
+        planned.append(_Planned(digest, rendered, digest_key(digest, rendered), count, culprits))
+    return selection, planned
+
+
+def _log_unaddressed(db: Database, sel: Selection, run_id: str, now: datetime) -> None:
+    for u in sel.unaddressed:
+        log_event(
+            db, "no_address" if u.role else "no_recipient", at=now, run_id=run_id, role=u.role,
+            level=str(u.level), finding_ids=[u.finding_id], case_refs=[u.case_ref],
+            error=(f"mottagaren {u.role!r} har ingen adress i [roles]" if u.role
+                   else "bevakningen anger ingen mottagare"),
+        )
+
+
+def _queue_one(
+    db: Database, config: Config, p: _Planned, as_of: date, run_id: str, now: datetime
+) -> int | None:
+    d = p.digest
+    row: dict[str, Any] = {
+        "idempotency_key": p.key, "recipient": d.address, "role": ",".join(d.roles) or None,
+        "created_at": utc_iso(now), "run_id": run_id, "as_of": as_of.isoformat(),
+    }
+    if p.blocked:
+        culprits = p.pnr_findings or [it.finding.id for it in d.items]
+        reason = (f"personnummer i meddelandet ({max(p.pnr_count, 1)} st); spärrat, skickas"
+                  f" inte. Rätta texten för bevakning {', '.join(culprits)}")
+        row.update(subject=BLOCKED_SUBJECT, status="blocked", last_error=reason)
+        with db.atomic():
+            oid = outbox.insert_message(db, row)
+            if oid is not None:
+                refs = [it.finding.subject for it in d.items if it.finding.id in culprits]
+                log_event(db, "blocked", at=now, run_id=run_id, outbox_id=oid,
+                          role=row["role"], finding_ids=culprits, case_refs=refs, error=reason)
+        return oid
+    msg = build_message(config, d.address, p.rendered, p.key)
+    row.update(
+        subject=p.rendered.subject, body_text=p.rendered.text, body_html=p.rendered.html,
+        eml=msg.as_string(), message_id=msg["Message-ID"], status="pending",
+        next_attempt_at=utc_iso(now),
+    )
+    with db.atomic():
+        oid = outbox.insert_message(db, row)
+        if oid is not None:
+            outbox.mark_notified(db, oid, d.address, d.pairs, now)
+    return oid
+
+
+def queue_digests(
+    db: Database,
+    config: Config,
+    findings: Iterable[Finding],
+    as_of: date,
+    run_id: str,
+    *,
+    now: datetime | None = None,
+) -> QueueResult:
+    """Queue one digest per address for the reminders due as of ``as_of``.
+
+    Each new message is an outbox row (``pending``, or ``blocked`` if a personnummer was
+    found) plus ``notified`` rows, in one transaction. Idempotent: the same findings at the
+    same levels queue nothing new. Findings whose recipient has no address are logged in
+    ``notification_log`` and listed in ``unaddressed``.
+
+    Example::
+
+        >>> db = open_db("bevaka.db")
+        >>> res = queue_digests(db, config, evaluation.findings, date(2024, 9, 30), "run-1")
+        >>> res.queued, res.blocked, [u.role for u in res.unaddressed]
+        (2, 0, [])
+    """
+    now = as_utc(now)
+    selection, planned = _plan(db, config, findings, as_of)
+    result = QueueResult(run_id=run_id, as_of=as_of, unaddressed=list(selection.unaddressed),
+                         already_notified=selection.already_notified)
+    _log_unaddressed(db, selection, run_id, now)
+    for p in planned:
+        oid = _queue_one(db, config, p, as_of, run_id, now)
+        if oid is None:
+            continue
+        if p.blocked:
+            result.blocked += 1
+        else:
+            result.queued += 1
+            result.reminders += len(p.digest.items)
+            result.outbox_ids.append(oid)
+    return result
+
+
+def _parse(eml: str) -> EmailMessage:
+    msg = email.message_from_string(eml, _class=EmailMessage, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def send_pending(db: Database, config: Config, now: datetime | None = None) -> SendResult:
+    """Send every ``pending`` message whose ``next_attempt_at`` <= ``now``, over one connection.
+
+    Transient failures (server down, timeout, disconnect, 4xx) leave the message pending with
+    ``attempts`` + 1, ``last_error`` and ``next_attempt_at`` = now + ``[notify] retry_minutes``;
+    after ``[notify] max_attempts`` it is ``failed``. A refused recipient (5xx) is ``failed``
+    at once. A failed login raises :class:`SmtpSetupError` (one line) and stops the batch;
+    the messages stay pending, their attempts unchanged.
+
+    Example::
+
+        >>> send_pending(open_db("bevaka.db"), config).to_dict()
+        {'sent': 2, 'deferred': 0, 'failed': 0, 'pending': 0}
+    """
+    outbox.ensure_tables(db)
+    now = as_utc(now)
+    retry = timedelta(minutes=config.notify.retry_minutes)
+    result = SendResult()
+    transport = SmtpTransport(config)
+    down: TransientError | None = None
+    current: outbox.OutboxRow | None = None
+
+    def defer(row: outbox.OutboxRow, error: str) -> None:
+        if outbox.mark_transient(db, row, error, now, retry, config.notify.max_attempts):
+            result.failed += 1
+        else:
+            result.deferred += 1
+
+    try:
+        for row in outbox.due_messages(db, now):
+            if not outbox.claim(db, row, now, retry):
+                continue  # another process has it
+            current = row
+            if down is None and not transport.connected:
+                try:
+                    transport.open()
+                except TransientError as exc:
+                    down = exc
+            if down is not None:
+                defer(row, str(down))
+                continue
+            try:
+                transport.send(_parse(row.eml))
+            except TransientError as exc:
+                defer(row, str(exc))
+            except PermanentError as exc:
+                outbox.mark_failed(db, row, str(exc), now)
+                result.failed += 1
+            else:
+                outbox.mark_sent(db, row, now)
+                result.sent += 1
+            current = None
+    except SmtpSetupError as exc:
+        if current is not None:  # hand the claimed message back untouched
+            db.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending'",
+                       [utc_iso(now), current.id])
+        log_event(db, "smtp_setup", at=now, error=str(exc))
+        raise
+    finally:
+        transport.close()
+    result.pending = outbox.count_status(db, "pending")
+    return result
+
+
+def _filename(index: int, address: str, as_of: date) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", address.replace("@", "_at_"))
+    return f"{as_of.isoformat()}_{index:02d}_{safe}.eml"
+
+
+def _dry_run(
+    db: Database, config: Config, findings: Iterable[Finding], as_of: date, run_id: str,
+    out_dir: Path | str | None,
+) -> tuple[QueueResult, list[Path]]:
+    target = Path(out_dir) if out_dir is not None else config.resolve(config.notify.dry_run_dir)
+    selection, planned = _plan(db, config, findings, as_of)
+    result = QueueResult(run_id=run_id, as_of=as_of, dry_run=True,
+                         unaddressed=list(selection.unaddressed),
+                         already_notified=selection.already_notified)
+    files: list[Path] = []
+    for p in planned:
+        if p.blocked:
+            result.blocked += 1
+            continue
+        target.mkdir(parents=True, exist_ok=True)
+        path = target / _filename(len(files) + 1, p.digest.address, as_of)
+        path.write_bytes(build_message(config, p.digest.address, p.rendered, p.key).as_bytes())
+        files.append(path)
+        result.queued += 1
+        result.reminders += len(p.digest.items)
+    return result, files
+
+
+def write_dry_run(
+    db: Database,
+    config: Config,
+    findings: Iterable[Finding],
+    as_of: date,
+    run_id: str,
+    out_dir: Path | str | None = None,
+) -> list[Path]:
+    """Write the digests that would be queued as ``.eml`` files; send and record nothing.
+
+    ``out_dir`` defaults to ``[notify] dry_run_dir``. The database is only read: no outbox
+    rows, no ``notified`` rows (a later real run still sends everything). Blocked digests are
+    not written.
+
+    Example::
+
+        >>> write_dry_run(db, config, findings, date(2024, 9, 30), "run-1", "outbox")
+        [PosixPath('outbox/2024-09-30_01_mas_at_kommun.example.eml')]
+    """
+    return _dry_run(db, config, findings, as_of, run_id, out_dir)[1]
+
+
+def notify(
+    db: Database,
+    config: Config,
+    findings: Iterable[Finding],
+    as_of: date,
+    run_id: str,
+    dry_run: bool = False,
+    out_dir: Path | str | None = None,
+    *,
+    now: datetime | None = None,
+) -> NotifyResult:
+    """Queue the digests due as of ``as_of`` and send everything pending (``bevaka notify``).
+
+    With ``dry_run`` the digests are written as ``.eml`` files to ``out_dir`` (default
+    ``[notify] dry_run_dir``) instead, and the database is not changed.
+
+    Example::
+
+        >>> res = notify(db, config, evaluation.findings, evaluation.as_of, evaluation.run_id)
+        >>> res.to_dict()["send"]
+        {'sent': 2, 'deferred': 0, 'failed': 0, 'pending': 0}
+    """
+    if dry_run:
+        queued, files = _dry_run(db, config, findings, as_of, run_id, out_dir)
+        return NotifyResult(queue=queued, files=files)
+    queued = queue_digests(db, config, findings, as_of, run_id, now=now)
+    return NotifyResult(queue=queued, send=send_pending(db, config, now=now))
+
+
+def outbox_counts(db: Database) -> dict[str, int]:
+    """Messages per outbox status, e.g. ``{'pending': 0, 'sent': 4, 'failed': 0, 'blocked': 1}``."""
+    return {status: outbox.count_status(db, status) for status in outbox.STATUSES}
