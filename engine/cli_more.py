@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -208,8 +209,19 @@ def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, as_j
     if as_json:
         emit_json(summary)
     else:
-        click.echo(f"{summary['findings']} bevakningar per {summary['as_of']}; "
-                   f"utskick: {summary['notify']}")
+        n = summary["notify"]
+        q = n.get("queue") or {}
+        line = (f"{summary['findings']} bevakningar per {summary['as_of']}: "
+                f"{q.get('queued', 0)} sammanställningar köade ({q.get('reminders', 0)} påminnelser), "
+                f"{q.get('blocked', 0)} stoppade (personnummer)")
+        if n.get("send"):
+            s = n["send"]
+            line += f"; skickade {s.get('sent', 0)}, kvar i utkorgen {s.get('pending', 0)}"
+        if n.get("files"):
+            line += f"; {len(n['files'])} .eml-filer i {Path(n['files'][0]).parent}"
+        click.echo(line)
+        for role in q.get("unaddressed", []):
+            click.echo(f"Ingen adress för {role}: lägg till den under [roles] i config.toml", err=True)
 
 
 @click.command()

@@ -12,9 +12,9 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
-from stdnum.se import personnummer
 
 from facts.dates import parse_date
+from facts.personnummer import is_personnummer
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ROLE = re.compile(r"^[a-zåäö0-9_.-]+$")
@@ -39,8 +39,7 @@ OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
 
 def looks_like_personnummer(text: str) -> bool:
     """True if ``text`` is a valid Swedish personnummer or samordningsnummer."""
-    compact = re.sub(r"[\s+-]", "", text)
-    return compact.isdigit() and len(compact) in (10, 12) and personnummer.is_valid(compact)
+    return is_personnummer(text.strip())
 
 
 def check_case_ref(value: str) -> str:
