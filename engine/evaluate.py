@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlite_utils import Database
@@ -44,11 +45,16 @@ def _d(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+@cache
+def _date_fields(fact_type: str) -> frozenset[str]:
+    return frozenset(k for k, t in model_types(FACT_TYPES[fact_type].model).items() if t == "date")
+
+
 def _context_env(lr: LoadedRule, ctx: dict[str, Any]) -> dict[str, Any]:
-    types = model_types(FACT_TYPES[lr.rule.applies_to].model)
+    dates = _date_fields(lr.rule.applies_to)
     env = dict(ctx)
     for k, v in ctx.items():
-        if isinstance(v, str) and (types.get(k) == "date" or _looks_iso(v)):
+        if isinstance(v, str) and (k in dates or _looks_iso(v)):
             env[k] = date.fromisoformat(v)
     return env
 

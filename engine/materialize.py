@@ -182,7 +182,7 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
             "context": json.dumps({k: _json(v) for k, v in env.items()}, ensure_ascii=False,
                                   default=str),
         })
-    with db.conn:
+    with db.atomic():
         if full:
             db.execute("DELETE FROM deadlines WHERE rule_key = ?", [lr.key])
         else:

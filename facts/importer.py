@@ -131,7 +131,7 @@ def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = N
         for table in tables:
             ft = fact_type(kind) if kind and not table.kind_hint else guess_kind(table)
             validated.append((ft, table, validate_table(table, ft)))
-        with db.conn:
+        with db.atomic():
             for ft, table, items in validated:
                 changed, unchanged = upsert_facts(db, ft, items)
                 report.files.append(
