@@ -49,6 +49,7 @@ def add_days(d: date, days: int) -> date:
 
 def add_working_days(d: date, n: int) -> date:
     """The ``n``-th working day after ``d`` (``n`` may be negative; 0 returns ``d``)."""
+    n = int(n)
     step = 1 if n >= 0 else -1
     remaining = abs(n)
     current = d

@@ -1,7 +1,7 @@
 """The ``bevaka`` command line: a thin wrapper over the Python API.
 
 Every command prints a readable table by default and JSON with ``--json``. User mistakes
-(bad files, unknown ids, broken config) print one ``Fel:`` line and exit 1, no traceback.
+(bad files, unknown ids, broken config) print one ``Error:`` line and exit 1, no traceback.
 """
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
         status=status.value, status_sv=STATUS_SV[status], as_of=as_of, due_on=due,
         done_on=done if status is Status.resolved else None, start_on=_d(row["start_on"]),
         late_days=late_days, days_overdue=days_overdue, days_left=(due - as_of).days,
-        subject=row["subject"], rule_id=lr.rule.id, title=lr.rule.title,
+        subject=row["subject"], rule_id=lr.rule.id, rule_title=lr.rule.title,
     )
     why = " ".join(lr.why.render(names).split())
     return Finding(

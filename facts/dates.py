@@ -37,6 +37,8 @@ def parse_date(value: object) -> date | None:
     if isinstance(value, bool):
         raise DateParseError(f"{value!r} är inget datum")
     if isinstance(value, int | float):
+        if isinstance(value, int) and (100000 <= value <= 991231 or 19000101 <= value <= 21001231):
+            return parse_date(str(value))  # YYMMDD / YYYYMMDD written as a number (YAML, Excel)
         if not -1e7 < value < 1e7:  # also rejects inf and huge ints before float() overflows
             raise DateParseError(f"{value!r} är inget datum (Excel-serienummer utanför intervallet)")
         return _from_excel_serial(float(value))

@@ -64,7 +64,7 @@ def guess_kind(table: Table) -> FactType:
         raise FactImportError(
             table.path,
             ["kan inte avgöra vilken sorts register filen är; ange --kind "
-             + "|".join(sorted(FACT_TYPES))],
+             + "|".join(sorted(t.table for t in FACT_TYPES.values()))],
         )
     return best[1]
 

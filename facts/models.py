@@ -186,7 +186,14 @@ class Obligation(Fact):
     @field_validator("responsible", mode="before")
     @classmethod
     def _responsible(cls, v: Any) -> Any:
-        return check_recipient(v)
+        v = _blank_to_none(v)
+        return "divisionschef" if v is None else check_recipient(v)
+
+    @field_validator("body", "recipient", mode="before")
+    @classmethod
+    def _defaults(cls, v: Any, info: Any) -> Any:
+        v = _blank_to_none(v)
+        return v if v is not None else {"body": "VON", "recipient": "sakkunnig"}[info.field_name]
 
     @model_validator(mode="after")
     def _dated(self) -> Obligation:

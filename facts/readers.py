@@ -114,6 +114,8 @@ def _read_yaml(path: Path) -> list[Table]:
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
+    except ValueError as exc:  # e.g. 2024-13-01, which YAML reads as an invalid date
+        raise ReadError(f"{path}: ogiltigt värde i YAML ({exc}); skriv datum som ÅÅÅÅ-MM-DD") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""

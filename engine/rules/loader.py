@@ -25,7 +25,7 @@ from facts.types import FACT_TYPES
 
 # Names a "why" template may use besides fact fields, derived values and parameters.
 WHY_NAMES = {"status", "status_sv", "as_of", "due_on", "done_on", "start_on", "late_days",
-             "days_overdue", "days_left", "subject", "rule_id", "title", "fmt"}
+             "days_overdue", "days_left", "subject", "rule_id", "rule_title"}
 
 
 class RuleLoadError(ValueError):

@@ -30,10 +30,18 @@ class Param(_Strict):
     doc: str = ""
 
 
+def _check_severity(v: str | None) -> str | None:
+    if v is not None and v not in SEVERITIES:
+        raise ValueError(f"severity ska vara en av {', '.join(SEVERITIES)}")
+    return v
+
+
 class Escalation(_Strict):
     after_days: int = Field(ge=0)
     to: list[str]
     severity: str | None = None
+
+    _sev = field_validator("severity")(classmethod(lambda cls, v: _check_severity(v)))
 
 
 class FindingSpec(_Strict):
@@ -45,6 +53,8 @@ class FindingSpec(_Strict):
     recipients: list[str] = []
     escalate: Escalation | None = None
     why: str
+
+    _sev = field_validator("severity")(classmethod(lambda cls, v: _check_severity(v)))
 
 
 class ExpectedFinding(_Strict):

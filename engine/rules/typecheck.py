@@ -91,6 +91,9 @@ def infer(node: Node, scope: dict[str, str]) -> str:
         t = infer(node.operand, scope)
         if node.op == "-" and t not in ("number", "any", "null"):
             raise TypeCheckError(f"minustecken kräver ett tal, inte {t}", node.pos)
+        if node.op == "not" and t not in ("bool", "any", "null"):
+            raise TypeCheckError(f"'not' kräver ett villkor, inte {t} (skriv t.ex. 'x is null')",
+                                 node.pos)
         return "bool" if node.op == "not" else "number"
     if isinstance(node, IsNull):
         infer(node.operand, scope)
@@ -105,6 +108,10 @@ def infer(node: Node, scope: dict[str, str]) -> str:
 def _binary(node: Binary, scope: dict[str, str]) -> str:
     left, right = infer(node.left, scope), infer(node.right, scope)
     if node.op in ("and", "or"):
+        for t, n in ((left, node.left), (right, node.right)):
+            if t not in ("bool", "any", "null"):
+                raise TypeCheckError(f"'{node.op}' kräver villkor på båda sidor, inte {t} "
+                                     "(skriv t.ex. 'x is not null')", n.pos)
         return "bool"
     if node.op in ("in", "notin"):
         if right not in ("list", "any"):
