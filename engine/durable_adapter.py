@@ -5,7 +5,7 @@ It handles the traps measured on this project (see docs/architecture.md):
 * Every rule gets its own ruleset, named ``rule_id@version#revision`` so a changed rule is a
   new name (ruleset names cannot be redefined in a Host).
 * A message matches the rule (priority 1) or the catch-all (priority 2), so no message is
-  "not handled", and the count of matched + unmatched must equal the batch size: a message
+  "not handled", and every id of a batch must come back through one of them: a message
   silently dropped by durable's 32-bit id hash is detected, not lost.
 * Messages are *events* with unique ids, asserted in batches of 1000 through the C extension
   (``assert_events``), and the actions run synchronously right after (``do_actions``) on a
@@ -26,7 +26,7 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as _engine
 
-from engine.rules.to_durable import TAG
+from engine.rules.to_durable import NEVER, TAG
 
 BATCH = 1000
 
@@ -64,6 +64,7 @@ class Matcher:
     def __init__(self) -> None:
         self._host = _Host()
         self._registered: set[str] = set()
+        self._never: set[str] = set()
         self._sink: dict[str, list[str]] = {}
 
     def _collector(self, key: str) -> Callable[[Any], None]:
@@ -78,6 +79,10 @@ class Matcher:
 
     def register(self, name: str, condition: dict[str, Any]) -> None:
         if name in self._registered:
+            return
+        if condition == NEVER:  # durable spins on a condition no message can meet: skip it
+            self._never.add(name)
+            self._registered.add(name)
             return
         match_key, rest_key = f"{name}:match", f"{name}:rest"
         self._host._actions[match_key] = self._collector(match_key)
@@ -97,6 +102,8 @@ class Matcher:
 
         Every message needs a unique string ``id``.
         """
+        if name in self._never:
+            return set()
         ruleset = self._host.get_ruleset(name)
         matched: set[str] = set()
         batch: list[dict[str, Any]] = []
@@ -110,6 +117,8 @@ class Matcher:
         return matched
 
     def _run_batch(self, name: str, ruleset: Any, batch: list[dict[str, Any]]) -> set[str]:
+        if len({m["id"] for m in batch}) != len(batch):
+            raise MatchError(f"{name}: samma id förekommer två gånger i en sats")
         match_key, rest_key = f"{name}:match", f"{name}:rest"
         self._sink[match_key], self._sink[rest_key] = [], []
         payload = json.dumps(batch, ensure_ascii=False)
@@ -118,10 +127,13 @@ class Matcher:
         ruleset.do_actions(state, lambda e, _s: errors.append(e) if e else None)
         if errors or self._sink.pop("_errors", []):
             raise MatchError(f"{name}: en regelåtgärd misslyckades: {errors}")
-        matched, rest = self._sink.pop(match_key), self._sink.pop(rest_key)
-        if len(matched) + len(rest) != len(batch):
+        matched, rest = set(self._sink.pop(match_key)), set(self._sink.pop(rest_key))
+        # An event that satisfies several branches of an "or" can fire the match action once per
+        # branch, so compare sets: every id must come back, through one rule or the other.
+        missing = {m["id"] for m in batch} - matched - rest
+        if missing:
             raise MatchError(
-                f"{name}: durable_rules returnerade {len(matched) + len(rest)} av "
-                f"{len(batch)} meddelanden (kod {code}); id-kollision eller dubblett"
+                f"{name}: durable_rules tappade {len(missing)} av {len(batch)} meddelanden "
+                f"(kod {code}), t.ex. {sorted(missing)[0]!r}; id-kollision eller dubblett"
             )
-        return set(matched)
+        return matched
