@@ -101,6 +101,15 @@ def test_rejected_values_raise_with_a_swedish_message(value: object) -> None:
     assert "datum" in str(exc.value)
 
 
+def test_numbers_that_read_as_yymmdd_or_yyyymmdd() -> None:
+    """A YYMMDD or YYYYMMDD typed as a number (an Excel cell, unquoted YAML) is that date."""
+    assert parse_date(240628) == date(2024, 6, 28)
+    assert parse_date(20240628) == date(2024, 6, 28)
+    assert parse_date(231215) == date(2023, 12, 15)
+    with pytest.raises(DateParseError):
+        parse_date(240231)
+
+
 def test_short_iso_forms() -> None:
     assert parse_date("2024-6-1") == date(2024, 6, 1)
     assert parse_date(45292) == date(2024, 1, 1)

@@ -22,7 +22,7 @@ ROWS_CSV = [
     ["D-4", "LSS", "FSO", "Ledsagarservice", "2024-01-22", "2024-02-12", "2024-03-11",
      "2024-07-22", "Annat", "1975", "bistand_fso"],
 ]
-ROWS_XLSX = [
+ROWS_XLSX: list[list[Any]] = [
     # native Excel dates (date and datetime), an int birth year
     ["D-1", "SoL", "ÄO", "SÄBO", date(2024, 6, 28), datetime(2024, 10, 17), None, None, "kvinna",
      1938, "Bistand_AO"],
@@ -256,7 +256,7 @@ def test_yaml_meetings_and_obligations(tmp_path: Path) -> None:
     # the YAML line of the bad item (line 7: "- id: X-2") is the row
     assert any(p.startswith("rad 7") and "Senast" in p for p in exc.value.problems)
     own.write_text(own.read_text(encoding="utf-8").replace(
-        "    title: Utan datum\n", "    title: Utan datum\n    due_on: '250203'\n"), encoding="utf-8")
+        "    title: Utan datum\n", "    title: Utan datum\n    due_on: 250203\n"), encoding="utf-8")
     report = facts.import_files(db, [own])
     assert {f.kind: f.changed for f in report.files} == {"meeting": 1, "obligation": 2}
     x2 = next(r for r in facts.load_facts(db, facts.fact_type("obligation")) if r["id"] == "X-2")
