@@ -73,7 +73,8 @@ def _category(f: Finding, start: date, end: date) -> str | None:
         return None
     if f.status in (Status.overdue, Status.due):
         return kind
-    if f.status is Status.resolved and f.done_on and start <= f.done_on <= end and (f.late_days or 0) > 0:
+    if (f.status is Status.resolved and f.done_on and start <= f.done_on <= end
+            and (f.late_days or 0) > 0 and f.due_on < start):
         return "executed"
     return None
 
