@@ -115,7 +115,8 @@ def bevaka(tmp_path: Path) -> Bevaka:
 # Known open bugs (see the closing note): the test stays, strict xfail, so fixing the bug
 # turns it into an XPASS failure and the marker must then be removed.
 _KNOWN_BUGS = {
-    "test_durable_and_python_agree": ("== null", "!= null", "1900 + 50", "2000 - 40", "executed_on == interrupted_on",
+    "test_durable_and_python_agree": ("== null", "!= null", "1900 + 50", "2000 - 40",
+                                      "executed_on == interrupted_on",
                                       "executed_on != interrupted_on", "birth_year == birth_year"),
     "test_validate_block_scalar_condition_position": ("",),
 }
