@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import types
-import typing
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -24,7 +22,7 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from facts.types import FACT_TYPES, FactType
+from facts.types import FACT_TYPES, FactType, unwrap_annotation
 
 migrations = Migrations("bevaka.facts")
 
@@ -32,11 +30,7 @@ PROVENANCE = {"_source": str, "_row": int, "_imported_at": str, "_hash": str, "_
 
 
 def _column_type(annotation: Any) -> type:
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        annotation = args[0] if args else str
+    annotation = unwrap_annotation(annotation)
     if isinstance(annotation, type):
         if issubclass(annotation, bool):
             return int

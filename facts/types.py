@@ -8,7 +8,10 @@ always work too.
 from __future__ import annotations
 
 import re
+import types
+import typing
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -37,6 +40,16 @@ class FactType:
             if name == field_name:
                 return header.capitalize()
         return field_name
+
+
+def unwrap_annotation(annotation: Any) -> Any:
+    """The plain type behind ``Annotated[...]`` and ``X | None``."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = args[0] if args else Any
+    return annotation
 
 
 def normalise_header(header: object) -> str:

@@ -177,10 +177,14 @@ class _Parser:
             raise self.error(f"oväntat {self.tok.value!r}")
         return node
 
-    def parse_or(self) -> Node:
+    def enter(self) -> None:
+        """One nesting level deeper; refuse before Python's own recursion limit is reached."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(f"uttrycket är för djupt nästlat (högst {MAX_DEPTH} nivåer)")
+
+    def parse_or(self) -> Node:
+        self.enter()
         node = self.parse_and()
         while (t := self.accept("or")) is not None:
             node = Binary(t.pos, "or", node, self.parse_and())
@@ -196,9 +200,7 @@ class _Parser:
     def parse_not(self) -> Node:
         t = self.accept("not")
         if t is not None:
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise self.error(f"uttrycket är för djupt nästlat (högst {MAX_DEPTH} nivåer)")
+            self.enter()
             node = Unary(t.pos, "not", self.parse_not())
             self.depth -= 1
             return node
@@ -244,9 +246,7 @@ class _Parser:
     def parse_unary(self) -> Node:
         if self.tok.kind == "op" and self.tok.value == "-":
             t = self.take()
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise self.error(f"uttrycket är för djupt nästlat (högst {MAX_DEPTH} nivåer)")
+            self.enter()
             node = Unary(t.pos, "-", self.parse_unary())
             self.depth -= 1
             return node

@@ -7,7 +7,6 @@ known name ("menade du 'decided_on'?").
 from __future__ import annotations
 
 import difflib
-import types
 import typing
 from datetime import date
 from enum import Enum
@@ -17,6 +16,7 @@ from pydantic import BaseModel
 
 from engine.rules.expr import Binary, Call, IsNull, ListExpr, Literal, Name, Node, Unary
 from engine.rules.functions import FUNCTIONS
+from facts.types import unwrap_annotation
 
 
 class TypeCheckError(ValueError):
@@ -41,11 +41,7 @@ def value_type(value: Any) -> str:
 
 
 def annotation_type(annotation: Any) -> str:
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        annotation = args[0] if args else Any
+    annotation = unwrap_annotation(annotation)
     if annotation is date:
         return "date"
     if isinstance(annotation, type):
