@@ -111,22 +111,3 @@ class Bevaka:
 def bevaka(tmp_path: Path) -> Bevaka:
     return Bevaka(tmp_path, tmp_path / "bevaka.db", write_config(tmp_path / "config.toml"))
 
-
-# Known open bugs (see the closing note): the test stays, strict xfail, so fixing the bug
-# turns it into an XPASS failure and the marker must then be removed.
-_KNOWN_BUGS = {
-    "test_durable_and_python_agree": ("== null", "!= null", "1900 + 50", "2000 - 40",
-                                      "executed_on == interrupted_on",
-                                      "executed_on != interrupted_on", "birth_year == birth_year"),
-    "test_validate_block_scalar_condition_position": ("",),
-}
-
-
-def pytest_collection_modifyitems(items: list) -> None:  # type: ignore[type-arg]
-    import pytest as _pytest
-
-    for item in items:
-        keys = _KNOWN_BUGS.get(item.originalname if hasattr(item, "originalname") else item.name)
-        if keys and any(k in item.name for k in keys):
-            item.add_marker(_pytest.mark.xfail(strict=True, reason="known bug: durable/Python null and "
-                                               "constant-arithmetic disagreement; block-scalar column"))

@@ -211,7 +211,12 @@ class _Parser:
         t = self.tok
         if t.kind == "op" and t.value in _COMPARE:
             self.take()
-            return Binary(t.pos, t.value, node, self.parse_sum())
+            right = self.parse_sum()
+            # "x == null" means "x is null" (and != means "is not null"), for Python and durable alike
+            if t.value in ("==", "!=") and _is_null(right) != _is_null(node):
+                operand = node if _is_null(right) else right
+                return IsNull(t.pos, operand, negated=t.value == "!=")
+            return Binary(t.pos, t.value, node, right)
         if t.kind == "op" and t.value == "=":
             raise self.error("skriv == för likhet")
         if t.value == "in" and t.kind == "kw":
@@ -302,6 +307,10 @@ class _Parser:
                     break
             self.expect(")")
         return Call(name.pos, name.value, tuple(args), tuple(kwargs))
+
+
+def _is_null(node: Node) -> bool:
+    return isinstance(node, Literal) and node.value is None
 
 
 def parse(text: str) -> Node:

@@ -77,7 +77,8 @@ class RuleSet:
 class _Positions:
     """Line/column of every YAML node by its key path."""
 
-    def __init__(self, node: yaml.Node | None):
+    def __init__(self, node: yaml.Node | None, text: str = ""):
+        self.lines = text.splitlines()
         self.marks: dict[tuple[Any, ...], yaml.Node] = {}
         if node is not None:
             self._walk(node, ())
@@ -105,8 +106,11 @@ class _Positions:
             return self.line(path), col
         start = node.start_mark
         if node.style in ("|", ">"):
-            indent = start.column + 2 if start.column else 2
-            return start.line + 1 + line, indent + col
+            # Block scalar: the content starts on the next line, at that line's indentation.
+            index = start.line + line  # 0-based index of the content line
+            content = self.lines[index] if index < len(self.lines) else ""
+            indent = len(content) - len(content.lstrip(" "))
+            return index + 1, indent + col
         offset = 1 if node.style in ("'", '"') else 0
         if line == 1:
             return start.line + 1, start.column + offset + col
@@ -153,7 +157,7 @@ class _FileLoader:
     def load(self) -> LoadedRule | None:
         text = self.path.read_text(encoding="utf-8")
         try:
-            self.pos = _Positions(yaml.compose(text))
+            self.pos = _Positions(yaml.compose(text), text)
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)

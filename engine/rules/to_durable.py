@@ -1,9 +1,12 @@
 """Compile a ``when`` expression into a durable_rules JSON condition.
 
-Durable compares a message field with a constant, another field (``$m``) or binary
-arithmetic on fields and constants. Everything else (function calls, arithmetic on the left
-side, comparisons of two computed values) is *hoisted*: computed in Python into a hidden
-message field ``_hN`` and compared there. ``not`` is pushed down to the leaves (De Morgan;
+Durable gets the structure of the condition (and/or, ``in``, ``is null``) and every
+comparison of a field with a constant (constant arithmetic is folded first: ``1900 + 50``).
+Everything else (function calls, comparisons between two fields or computed values) is
+*hoisted*: computed in Python into a hidden message field ``_hN`` (a value, or the boolean
+result of the comparison) that durable then tests. Comparisons between fields are hoisted
+because durable treats null == null as a match, where the rule language says "unknown".
+``not`` is pushed down to the leaves (De Morgan;
 ``<`` ↔ ``>=`` …), which keeps the three-valued null logic of the Python evaluator: a
 comparison with null matches neither way, exactly as in durable.
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.rules.evaluator import evaluate
 from engine.rules.expr import Binary, Call, IsNull, ListExpr, Literal, Name, Node, Unary
 
 TAG = "_bvk"  # every message carries this field; the catch-all rule matches on it
@@ -121,26 +125,31 @@ class _Compiler:
         return self.hoist(node)
 
     def compare(self, op: str, left: Node, right: Node) -> dict[str, Any]:
-        if not isinstance(left, Name) and isinstance(right, Name):
+        if _constant(left) and _constant(right):  # e.g. a parameter compared with a constant
+            return ALWAYS if evaluate(Binary(left.pos, op, left, right), {}) is True else NEVER
+        if not isinstance(left, Name) and isinstance(right, Name) and _constant(left):
             left, right, op = right, left, _FLIP[op]
-        field = self.operand_field(left)
-        value = self.value(right)
-        if op == "==":
-            if value is None:
-                return {"$eq": {field: None}}
-            return {field: value}
-        return {_DURABLE_OP[op]: {field: value}}
+        if isinstance(left, Name) and _constant(right):
+            value = evaluate(right, {})  # fold constant arithmetic: 1900 + 50 → 1950
+            if value is None:  # a comparison with null is unknown: it never holds
+                return NEVER
+            if op == "==":
+                return {left.name: value}
+            return {_DURABLE_OP[op]: {left.name: value}}
+        # Two fields, or a computed value, on both sides: durable would treat null == null as a
+        # match, so the comparison is made in Python (three-valued) and durable tests the result.
+        return {self.hoist(Binary(left.pos, op, left, right)): True}
 
-    def value(self, node: Node) -> Any:
-        if isinstance(node, Literal):
-            return node.value
-        if isinstance(node, Name):
-            return {"$m": node.name}
-        if isinstance(node, Unary) and node.op == "-" and isinstance(node.operand, Literal):
-            return -node.operand.value
-        if isinstance(node, Binary) and node.op in _ARITH:
-            return {_ARITH[node.op]: {"$l": self.value(node.left), "$r": self.value(node.right)}}
-        return {"$m": self.hoist(node)}
+
+def _constant(node: Node) -> bool:
+    """True if ``node`` reads no field and calls no function (it can be folded)."""
+    if isinstance(node, Literal):
+        return True
+    if isinstance(node, Unary):
+        return node.op == "-" and _constant(node.operand)
+    if isinstance(node, Binary):
+        return node.op in _ARITH and _constant(node.left) and _constant(node.right)
+    return False
 
 
 def compile_when(node: Node, params: dict[str, Any]) -> Compiled:
