@@ -7,6 +7,8 @@ Public API::
     report = import_files(db, ["beslut.xlsx"], kind="decisions")
 """
 
+# Domain modules register their fact types first, so the store creates their tables.
+# (one import line per facts/kinds_*.py module; keep them above facts.store)
 from facts.dates import DateParseError, parse_date
 from facts.importer import FactImportError, ImportReport, import_files
 from facts.store import load_facts, open_db, snapshot_hash

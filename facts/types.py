@@ -139,6 +139,19 @@ FACT_TYPES: dict[str, FactType] = {t.name: t for t in (DECISION, MEETING, OBLIGA
 PLURALS = {t.table: t.name for t in FACT_TYPES.values()}
 
 
+def register(ft: FactType) -> FactType:
+    """Add a fact type from a domain module (``facts/kinds_*.py``).
+
+    Domain modules are imported by ``facts/__init__.py`` before the store, so every
+    registered type gets its table migration.
+    """
+    if ft.name in FACT_TYPES or ft.table in PLURALS:
+        raise ValueError(f"fact type {ft.name!r} / table {ft.table!r} is already registered")
+    FACT_TYPES[ft.name] = ft
+    PLURALS[ft.table] = ft.name
+    return ft
+
+
 def fact_type(name: str) -> FactType:
     """Look a fact type up by its name (``decision``) or table (``decisions``)."""
     key = PLURALS.get(name, name)
