@@ -111,7 +111,8 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
     return Finding(
         id=row["id"], rule_id=lr.rule.id, rule_version=lr.rule.version,
         rule_title=lr.rule.title, fact_type=row["fact_type"], subject=row["subject"],
-        status=status, as_of=as_of, start_on=_d(row["start_on"]), due_on=due,
+        status=status, as_of=as_of, start_on=_d(row["start_on"]),
+        occurrence=_d(ctx.get("occurrence")), due_on=due,
         done_on=done if status is Status.resolved else None, late_days=late_days,
         days_overdue=days_overdue, severity=severity, recipients=recipients,
         escalated=escalated, legal_basis=legal_basis(lr, env, as_of), why=why,

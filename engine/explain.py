@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from engine.config import Config
 from engine.evaluate import evaluate, load_ruleset
-from engine.materialize import StoreLookups, derive_env, fact_key, typed_env
+from engine.materialize import StoreLookups, _occurrences, derive_env, fact_key, typed_env
 from engine.rules.evaluator import evaluate as eval_expr
 from engine.rules.expr import Binary, IsNull, Node
 from engine.rules.loader import LoadedRule, RuleSet
@@ -90,8 +90,13 @@ def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: dat
              or fact_key(ft, r) == subject]
     if not match:
         raise ExplainError(f"inget {ft.title_sv.lower()} med id {subject!r} i databasen")
-    env = derive_env(lr, match[0], lookups)
+    occurrences = _occurrences(lr, match[0], lookups)
+    first = occurrences[0] if occurrences else None
+    start_env = match[0] if first is None else {**match[0], "occurrence": first}
+    env = derive_env(lr, start_env, lookups)
     reasons: list[str] = []
+    if lr.each is not None and not occurrences:
+        reasons.append(f"each ({lr.rule.each}) ger inga datum för {subject}")
     if not lr.rule.valid_on(as_of):
         reasons.append(f"regeln {lr.key} gäller inte {as_of}")
     checks = []

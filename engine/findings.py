@@ -44,6 +44,7 @@ class Finding(BaseModel):
     status: Status
     as_of: date
     start_on: date | None
+    occurrence: date | None = None  # for rules with ``each``: the date this finding repeats for
     due_on: date
     done_on: date | None
     late_days: int | None

@@ -62,12 +62,24 @@ class StoreLookups:
     def __init__(self, db: Database):
         self.db = db
         self._cache: dict[str, list[dict[str, Any]]] = {}
+        self._index: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
 
     def rows(self, fact_type: str) -> list[dict[str, Any]]:
         if fact_type not in self._cache:
             ft = FACT_TYPES[fact_type]
             self._cache[fact_type] = [typed_env(ft, r) for r in load_facts(self.db, ft)]
         return self._cache[fact_type]
+
+    def index(self, fact_type: str, keys: tuple[str, ...]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+        """Rows grouped by the values of ``keys`` (dates as ISO text), built once per refresh."""
+        cache_key = (fact_type, keys)
+        if cache_key not in self._index:
+            grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+            for row in self.rows(fact_type):
+                k = tuple(_json(row.get(name)) for name in keys)
+                grouped.setdefault(k, []).append(row)
+            self._index[cache_key] = grouped
+        return self._index[cache_key]
 
     def meetings(self, body: str) -> list[date]:
         return [r["date"] for r in self.rows("meeting") if r["body"] == body]
@@ -152,16 +164,23 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
     m = matcher()
     m.register(lr.ruleset_name, lr.compiled.condition)
     envs: dict[str, dict[str, Any]] = {}
+    fact_keys: dict[str, str] = {}
+    occurrences: dict[str, date | None] = {}
     messages = []
     for row in rows:
-        env = derive_env(lr, typed_env(ft, row), lookups)
-        key = fact_key(ft, env)
-        envs[key] = env
-        message = {k: _json(v) for k, v in env.items()}
-        for name, node in lr.compiled.hoisted.items():
-            message[name] = _json(evaluate(node, env, lookups))
-        message["id"] = key
-        messages.append(message)
+        base = typed_env(ft, row)
+        key = fact_key(ft, base)
+        fact_keys[key] = key
+        for occ in _occurrences(lr, base, lookups):
+            start = base if occ is None else {**base, "occurrence": occ}
+            env = derive_env(lr, start, lookups)
+            mid = key if occ is None else f"{key}#{occ.isoformat()}"
+            envs[mid], fact_keys[mid], occurrences[mid] = env, key, occ
+            message = {k: _json(v) for k, v in env.items()}
+            for name, node in lr.compiled.hoisted.items():
+                message[name] = _json(evaluate(node, env, lookups))
+            message["id"] = mid
+            messages.append(message)
     matched = m.match(lr.ruleset_name, messages)
     out, skipped = [], 0
     for key in matched:
@@ -171,9 +190,11 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
             skipped += 1
             continue
         subject = str(evaluate(lr.subject, env, lookups))
+        occ = occurrences[key]
+        finding_id = f"{lr.rule.id}/{subject}" + (f"/{occ.isoformat()}" if occ else "")
         out.append({
-            "rule_key": lr.key, "id": f"{lr.rule.id}/{subject}", "rule_id": lr.rule.id,
-            "rule_version": lr.rule.version, "fact_type": ft.name, "fact_key": key,
+            "rule_key": lr.key, "id": finding_id, "rule_id": lr.rule.id,
+            "rule_version": lr.rule.version, "fact_type": ft.name, "fact_key": fact_keys[key],
             "subject": subject,
             "start_on": _json(evaluate(lr.start, env, lookups)) if lr.start else None,
             "due_on": _json(due),
@@ -182,12 +203,20 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
             "context": json.dumps({k: _json(v) for k, v in env.items()}, ensure_ascii=False,
                                   default=str),
         })
+    seen: set[str] = set()
+    for row in out:
+        if row["id"] in seen:
+            raise ValueError(
+                f"{lr.path}: två fakta ger samma bevakning {row['id']!r}; "
+                "finding.subject måste vara unikt per faktum (t.ex. id)"
+            )
+        seen.add(row["id"])
     with db.atomic():
         if full:
             db.execute("DELETE FROM deadlines WHERE rule_key = ?", [lr.key])
         else:
             db.conn.executemany("DELETE FROM deadlines WHERE rule_key = ? AND fact_key = ?",
-                           [(lr.key, k) for k in envs])
+                                [(lr.key, k) for k in set(fact_keys.values())])
         if out:
             db.table("deadlines").insert_all(out, batch_size=1000)
         db.table("materialized").upsert(
@@ -196,6 +225,19 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
             pk="rule_key",
         )
     return len(rows)
+
+
+def _occurrences(lr: LoadedRule, base: dict[str, Any], lookups: StoreLookups) -> list[date | None]:
+    """The dates a rule with ``each`` repeats for on this fact, or ``[None]`` without ``each``."""
+    if lr.each is None:
+        return [None]
+    values = evaluate(lr.each, {**base, **lr.params}, lookups) or []
+    out: list[date | None] = []
+    for v in values:
+        if not isinstance(v, date):
+            raise ValueError(f"{lr.path}: each gav {v!r}, som inte är ett datum")
+        out.append(v)
+    return out
 
 
 def _recipients(lr: LoadedRule, env: dict[str, Any]) -> list[str]:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from engine.rules.expr import Binary, Call, IsNull, ListExpr, Literal, Name, Node, Unary
-from engine.rules.functions import FUNCTIONS, Lookups
+from engine.rules.functions import FUNCTIONS, CallContext, Lookups
 
 
 class EvalError(ValueError):
@@ -133,7 +133,7 @@ def _call(node: Call, env: dict[str, Any], lookups: Lookups | None) -> Any:
     if fn.needs_lookups:
         if lookups is None:
             raise EvalError(f"{node.func} behöver tillgång till andra fakta")
-        return fn.impl(lookups, *args, **kwargs)
+        return fn.impl(CallContext(lookups, env), *args, **kwargs)
     return fn.impl(*args, **kwargs)
 
 

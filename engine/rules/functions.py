@@ -20,6 +20,9 @@ class Lookups(Protocol):
 
     def rows(self, fact_type: str) -> list[dict[str, Any]]: ...
 
+    def index(self, fact_type: str, keys: tuple[str, ...]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+        ...
+
     def meetings(self, body: str) -> list[date]: ...
 
 
@@ -65,38 +68,116 @@ def _to_date(value: Any) -> date | None:
     return parse_date(value)
 
 
-def _matching(lookups: Lookups, fact_type: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for row in lookups.rows(fact_type):
-        if all(_same(row.get(k), v) for k, v in filters.items()):
-            out.append(row)
-    return out
+@dataclass
+class CallContext:
+    """What a function that reads other facts gets: the facts and the calling rule's names."""
+
+    lookups: Lookups
+    env: dict[str, Any]
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, date) or isinstance(b, date):
-        return str(a) == str(b)
-    return bool(a == b)
+def _matching(ctx: CallContext, fact_type: str, filters: dict[str, Any],
+              where: str | None = None) -> list[dict[str, Any]]:
+    """Rows of ``fact_type`` whose fields equal ``filters`` and for which ``where`` holds.
+
+    ``where`` is an expression over the row's fields; names the row lacks fall back to the
+    calling rule's names (e.g. ``occurrence``).
+    """
+    key = tuple(sorted(filters))
+    index = ctx.lookups.index(fact_type, key)
+    rows = index.get(tuple(_norm(filters[k]) for k in key), [])
+    if where is None:
+        return rows
+    from engine.rules.evaluator import holds
+
+    node = _parsed(where)
+    return [r for r in rows if holds(node, {**ctx.env, **r}, ctx.lookups)]
 
 
-def _earliest(lookups: Lookups, fact_type: str, field: str, **filters: Any) -> Any:
-    vals = [r[field] for r in _matching(lookups, fact_type, filters) if r.get(field) is not None]
+def _norm(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+_PARSED: dict[str, Any] = {}
+
+
+def _parsed(text: str) -> Any:
+    from engine.rules.expr import parse
+
+    if text not in _PARSED:
+        _PARSED[text] = parse(text)
+    return _PARSED[text]
+
+
+def _earliest(ctx: CallContext, fact_type: str, field: str, where: str | None = None,
+              **filters: Any) -> Any:
+    vals = [r[field] for r in _matching(ctx, fact_type, filters, where) if r.get(field) is not None]
     return min(vals) if vals else None
 
 
-def _latest(lookups: Lookups, fact_type: str, field: str, **filters: Any) -> Any:
-    vals = [r[field] for r in _matching(lookups, fact_type, filters) if r.get(field) is not None]
+def _latest(ctx: CallContext, fact_type: str, field: str, where: str | None = None,
+            **filters: Any) -> Any:
+    vals = [r[field] for r in _matching(ctx, fact_type, filters, where) if r.get(field) is not None]
     return max(vals) if vals else None
 
 
-def _count(lookups: Lookups, fact_type: str, **filters: Any) -> int:
-    return len(_matching(lookups, fact_type, filters))
+def _count(ctx: CallContext, fact_type: str, where: str | None = None, **filters: Any) -> int:
+    return len(_matching(ctx, fact_type, filters, where))
 
 
-def _next_meeting(lookups: Lookups, on_or_after: date | None, body: str = "VON") -> date | None:
+def _ratio(ctx: CallContext, fact_type: str, where: str, of: str | None = None,
+           **filters: Any) -> float | None:
+    """Percent of the rows matching ``of`` (and the filters) for which ``where`` also holds."""
+    base = _matching(ctx, fact_type, filters, of)
+    if not base:
+        return None
+    from engine.rules.evaluator import holds
+
+    node = _parsed(where)
+    hits = sum(1 for r in base if holds(node, {**ctx.env, **r}, ctx.lookups))
+    return 100.0 * hits / len(base)
+
+
+def _next_meeting(ctx: CallContext, on_or_after: date | None, body: str = "VON") -> date | None:
     if on_or_after is None:
         return None
-    return next((d for d in sorted(lookups.meetings(body)) if d >= on_or_after), None)
+    return next((d for d in sorted(ctx.lookups.meetings(body)) if d >= on_or_after), None)
+
+
+def _meetings(ctx: CallContext, start: date | None, end: date | None, body: str = "VON",
+              months: list[int] | None = None) -> list[date]:
+    if start is None or end is None:
+        return []
+    return [d for d in sorted(ctx.lookups.meetings(body))
+            if start <= d <= end and (not months or d.month in months)]
+
+
+def _first_days(start: date | None, end: date | None, step: int) -> list[date]:
+    """First days of each ``step``-month period (aligned to the calendar) from start to end."""
+    if start is None or end is None or end < start:
+        return []
+    first_month = (start.month - 1) // step * step + 1
+    current = date(start.year, first_month, 1)
+    out = []
+    while current <= end:
+        out.append(current)
+        current = cal.add_months(current, step)
+    return out
+
+
+def _date_of(year: Any, month: Any, day: Any) -> date:
+    first = date(int(year), int(month), 1)
+    return min(cal.add_days(first, int(day) - 1), cal.month_end(first))
+
+
+def _period_key(d: date, unit: str = "month") -> str:
+    if unit == "month":
+        return f"{d.year}-{d.month:02d}"
+    if unit == "quarter":
+        return f"{d.year}Q{cal.quarter_of(d)}"
+    if unit == "year":
+        return str(d.year)
+    raise ValueError(f"period_key: okänd enhet {unit!r}; använd 'month', 'quarter' eller 'year'")
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -140,15 +221,38 @@ FUNCTIONS: dict[str, Function] = {
                  "if(villkor, då, annars): värdet beror på villkoret.", lazy=True),
         Function("earliest", ("str", "str"), "date", _earliest,
                  "earliest('submission', 'submitted_on', obligation_id=id): tidigaste "
-                 "värdet av ett fält bland andra fakta som matchar filtren.",
+                 "värdet av ett fält bland andra fakta som matchar filtren (och where).",
                  kwargs=("**",), needs_lookups=True),
         Function("latest", ("str", "str"), "date", _latest,
                  "Som earliest men senaste värdet.", kwargs=("**",), needs_lookups=True),
         Function("count", ("str",), "number", _count,
-                 "count('complaint', unit=unit): antal andra fakta som matchar filtren.",
+                 "count('complaint', unit=unit, where=\"anonymous == false\"): antal andra "
+                 "fakta som matchar filtren och villkoret.",
+                 kwargs=("**",), needs_lookups=True),
+        Function("ratio", ("str",), "number", _ratio,
+                 "ratio('investigation', where=\"…\", of=\"…\"): andel i procent (0–100) av "
+                 "fakta som uppfyller of (och filtren) för vilka även where gäller; null om inga.",
                  kwargs=("**",), needs_lookups=True),
         Function("next_meeting", ("date",), "date", _next_meeting,
                  "Första sammanträdet på eller efter datumet (body='VON' som standard).",
                  kwargs=("body",), needs_lookups=True),
+        Function("meetings", ("date", "date"), "list", _meetings,
+                 "meetings(start, slut, body='VON', months=[5, 11]): sammanträdesdagarna i "
+                 "perioden, ev. bara i vissa månader.", kwargs=("body", "months"),
+                 needs_lookups=True),
+        Function("monthly", ("date", "date"), "list",
+                 lambda a, b: _first_days(a, b, 1),
+                 "Första dagen i varje månad från start till slut (för each)."),
+        Function("quarterly", ("date", "date"), "list",
+                 lambda a, b: _first_days(a, b, 3),
+                 "Första dagen i varje kvartal från start till slut."),
+        Function("yearly", ("date", "date"), "list",
+                 lambda a, b: _first_days(a, b, 12),
+                 "1 januari varje år från start till slut."),
+        Function("date_of", ("number", "number", "number"), "date", _none_safe(_date_of),
+                 "date_of(år, månad, dag): ett datum; dagen kläms till månadens sista "
+                 "(date_of(2026, 2, 31) = 2026-02-28)."),
+        Function("period_key", ("date", "str"), "str", _none_safe(_period_key),
+                 "period_key(datum, 'month'|'quarter'|'year'): '2026-03', '2026Q1' eller '2026'."),
     ]
 }

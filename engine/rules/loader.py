@@ -49,6 +49,7 @@ class LoadedRule:
     compiled: Compiled
     basis_when: list[Node | None]
     why: jinja2.Template
+    each: Node | None = None
     related_types: set[str] = field(default_factory=set)
     revision: str = ""
 
@@ -200,6 +201,12 @@ class _FileLoader:
                 params[key] = value
         scope = model_types(ft.model)
         scope.update({k: value_type(v) for k, v in params.items()})
+        each = None
+        if rule.each is not None:
+            each = self.parse_expr(("each",), rule.each, scope)
+            if each is not None and infer(each, scope) not in ("list", "any"):
+                self.err(("each",), "each ska ge en lista med datum, t.ex. monthly(valid_from, valid_to)")
+            scope["occurrence"] = "date"
         derive: dict[str, Node] = {}
         for name, expr in rule.derive.items():
             if name in scope:
@@ -239,11 +246,14 @@ class _FileLoader:
             return None
         related = {
             str(getattr(c.args[0], "value", ""))
-            for n in [*derive.values(), *(v for v in nodes.values() if v is not None)]
+            for n in [*derive.values(), *(v for v in nodes.values() if v is not None), when,
+                      *([each] if each else [])]
             for c in calls(n)
-            if c.func in ("earliest", "latest", "count") and c.args
+            if c.func in ("earliest", "latest", "count", "ratio") and c.args
         }
-        if any(c.func == "next_meeting" for n in derive.values() for c in calls(n)):
+        every = [*derive.values(), when, *(v for v in nodes.values() if v is not None),
+                 *([each] if each else [])]
+        if any(c.func in ("next_meeting", "meetings") for n in every for c in calls(n)):
             related.add("meeting")
         for t in related - set(FACT_TYPES):
             self.err(("derive",), f"okänd faktatyp {t!r} i en funktion{suggest(t, FACT_TYPES)}")
@@ -252,6 +262,7 @@ class _FileLoader:
             subject=nodes["subject"] or parse("id"), start=nodes["start"], due=nodes["due"],
             done=nodes["done"], compiled=compiled, basis_when=basis_when, why=why,
             related_types=related & set(FACT_TYPES), revision=_revision(text, params),
+            each=each,
         )
 
     def template(self, source: str, scope: dict[str, str]) -> jinja2.Template | None:

@@ -59,6 +59,7 @@ class FindingSpec(_Strict):
 
 class ExpectedFinding(_Strict):
     subject: str
+    occurrence: date | None = None
     status: str | None = None
     due_on: date | None = None
     done_on: date | None = None
@@ -70,7 +71,8 @@ class ExpectedFinding(_Strict):
 
     def checks(self) -> dict[str, Any]:
         """Only the fields the example author wrote (``late_days: null`` included)."""
-        return {k: getattr(self, k) for k in self.model_fields_set if k != "subject"}
+        return {k: getattr(self, k) for k in self.model_fields_set
+                if k not in ("subject", "occurrence")}
 
 
 class Example(_Strict):
@@ -94,6 +96,7 @@ class Rule(_Strict):
     valid_to: date | None = None
     legal_basis: list[LegalBasis]
     params: dict[str, Param] = {}
+    each: str | None = None
     derive: dict[str, str] = {}
     when: str = "true"
     finding: FindingSpec

@@ -80,11 +80,12 @@ def run_example(lr: LoadedRule, example: Example, window_days: int = 92) -> list
     rule = _reload(lr, example.params)
     ruleset = RuleSet({}, [rule], rule.revision)
     refresh(db, ruleset)
-    findings = {f.subject: f for f in project(db, ruleset, example.as_of, window_days)}
+    findings = {_label(f.subject, f.occurrence): f
+                for f in project(db, ruleset, example.as_of, window_days)}
     problems = []
-    expected = {e.subject: e for e in example.expect}
-    for subject in sorted(set(findings) - set(expected)):
-        problems.append(f"oväntad bevakning för {subject} ({findings[subject].status.value})")
+    expected = {_label(e.subject, e.occurrence): e for e in example.expect}
+    for label in sorted(set(findings) - set(expected)):
+        problems.append(f"oväntad bevakning för {label} ({findings[label].status.value})")
     for subject, exp in expected.items():
         got = findings.get(subject)
         if got is None:
@@ -104,6 +105,10 @@ def run_example(lr: LoadedRule, example: Example, window_days: int = 92) -> list
             if have != want:
                 problems.append(f"{subject}: {key} är {have!r}, väntat {want!r}")
     return problems
+
+
+def _label(subject: str, occurrence: date | None) -> str:
+    return subject if occurrence is None else f"{subject} ({occurrence})"
 
 
 def run_tests(ruleset: RuleSet, window_days: int = 92) -> TestReport:
