@@ -134,7 +134,8 @@ def rules_diff(obj: Ctx, old_dir: str, new_dir: str, as_of: str | None, as_json:
         for item in result[kind]:
             click.echo(f"{sign} {item['id']}: {item['summary']}")
     click.echo(f"{len(result['added'])} nya, {len(result['removed'])} borttagna, "
-               f"{len(result['changed'])} ändrade")
+               f"{len(result['changed'])} med ändrad status, {len(result['moved'])} med ändrade "
+               "datum men samma status (--json listar dem)")
 
 
 @click.group()

@@ -1,5 +1,9 @@
 """Compare the findings of two rule directories on the same facts (``bevaka rules diff``).
 
+``added`` and ``removed`` are findings only one rule set gives; ``changed`` are findings whose
+status differs (the decisions a law change affects); ``moved`` are findings whose dates,
+lateness or severity differ while the status stays the same.
+
 Both rule sets are evaluated in a throw-away copy of the database, so the real
 ``deadlines`` table and the audit log are untouched.
 """
@@ -57,14 +61,17 @@ def diff_rulesets(db: Database, config: Config, old_dir: str | Path, new_dir: st
     def brief(f: Finding) -> str:
         return f"{f.status.value}, frist {f.due_on}"
 
-    changed = []
+    changed, moved = [], []
     for fid in sorted(set(old) & set(new)):
         a, b = old[fid].model_dump(mode="json"), new[fid].model_dump(mode="json")
         fields = {k: {"old": a[k], "new": b[k]} for k in COMPARED if a[k] != b[k]}
-        if fields:
-            summary = "; ".join(f"{k}: {v['old']} → {v['new']}" for k, v in fields.items())
-            changed.append({"id": fid, "subject": new[fid].subject, "changes": fields,
-                            "summary": summary})
+        if not fields:
+            continue
+        summary = "; ".join(f"{k}: {v['old']} → {v['new']}" for k, v in fields.items())
+        item = {"id": fid, "subject": new[fid].subject, "changes": fields, "summary": summary}
+        # A changed status is what a law change is about; dates that move without changing
+        # the status are listed separately.
+        (changed if "status" in fields else moved).append(item)
     return {
         "as_of": as_of.isoformat(),
         "added": [{"id": i, "subject": new[i].subject, "summary": brief(new[i])}
@@ -72,4 +79,5 @@ def diff_rulesets(db: Database, config: Config, old_dir: str | Path, new_dir: st
         "removed": [{"id": i, "subject": old[i].subject, "summary": brief(old[i])}
                     for i in sorted(set(old) - set(new))],
         "changed": changed,
+        "moved": moved,
     }
