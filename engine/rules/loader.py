@@ -50,6 +50,7 @@ class LoadedRule:
     basis_when: list[Node | None]
     why: jinja2.Template
     each: Node | None = None
+    why_names: frozenset[str] = frozenset()
     related_types: set[str] = field(default_factory=set)
     revision: str = ""
 
@@ -131,6 +132,7 @@ class _FileLoader:
         self.overrides = overrides
         self.problems: list[str] = []
         self.pos = _Positions(None)
+        self.why_names: frozenset[str] = frozenset()
 
     def err(self, path: tuple[Any, ...], message: str) -> None:
         self.problems.append(f"{self.path}:{self.pos.line(path)}: {message}")
@@ -262,7 +264,7 @@ class _FileLoader:
             subject=nodes["subject"] or parse("id"), start=nodes["start"], due=nodes["due"],
             done=nodes["done"], compiled=compiled, basis_when=basis_when, why=why,
             related_types=related & set(FACT_TYPES), revision=_revision(text, params),
-            each=each,
+            each=each, why_names=self.why_names,
         )
 
     def template(self, source: str, scope: dict[str, str]) -> jinja2.Template | None:
@@ -272,9 +274,11 @@ class _FileLoader:
         except jinja2.TemplateSyntaxError as exc:
             self.expr_err(("finding", "why"), exc.lineno, 1, f"mallfel: {exc.message}")
             return None
-        unknown = jinja2.meta.find_undeclared_variables(ast) - set(scope) - WHY_NAMES
+        used = jinja2.meta.find_undeclared_variables(ast)
+        unknown = used - set(scope) - WHY_NAMES
         for name in sorted(unknown):
             self.err(("finding", "why"), f"okänt namn {name!r} i why{suggest(name, [*scope, *WHY_NAMES])}")
+        self.why_names = frozenset(used)
         return None if unknown else env.from_string(source)
 
 
