@@ -61,7 +61,8 @@ def diff_rulesets(db: Database, config: Config, old_dir: str | Path, new_dir: st
     def brief(f: Finding) -> str:
         return f"{f.status.value}, frist {f.due_on}"
 
-    changed, moved = [], []
+    changed: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
     for fid in sorted(set(old) & set(new)):
         a, b = old[fid].model_dump(mode="json"), new[fid].model_dump(mode="json")
         fields = {k: {"old": a[k], "new": b[k]} for k in COMPARED if a[k] != b[k]}
