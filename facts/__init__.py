@@ -9,6 +9,7 @@ Public API::
 
 # Domain modules register their fact types first, so the store creates their tables.
 # (one import line per facts/kinds_*.py module; keep them above facts.store)
+from facts import kinds_agreement  # noqa: F401  # isort: skip
 from facts import kinds_registers  # noqa: F401  # isort: skip
 from facts import kinds_control  # noqa: F401
 from facts.dates import DateParseError, parse_date

@@ -203,8 +203,40 @@ class Obligation(Fact):
 
 
 class Submission(Fact):
-    """A report handed in for an obligation."""
+    """A report handed in for an obligation. ``period`` says which occurrence of a recurring
+    obligation it is for: ``2026-03`` (month), ``2026Q1`` (quarter) or ``2026`` (year)."""
 
     obligation_id: str
     submitted_on: Date
     note: OptStr = None
+    period: OptStr = None
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period(cls, v: Any) -> Any:
+        return normalise_period(v)
+
+
+_PERIOD_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_PERIOD_QUARTER = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$|^[Qq]([1-4])\s*-?\s*(\d{4})$")
+
+
+def normalise_period(value: Any) -> str | None:
+    """``2026-03`` / ``2026-3`` / a date → ``2026-03``; ``2026Q1`` / ``Q1 2026`` → ``2026Q1``;
+    ``2026`` → ``2026``; empty → None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, date):  # a spreadsheet turns 2026-03 into 2026-03-01
+        return f"{value.year}-{value.month:02d}"
+    text = str(value).strip()
+    if re.fullmatch(r"\d{4}(\.0)?", text):
+        return text[:4]
+    m = _PERIOD_MONTH.match(text)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"{m.group(1)}-{int(m.group(2)):02d}"
+    m = _PERIOD_QUARTER.match(text)
+    if m:
+        year, quarter = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        return f"{year}Q{quarter}"
+    raise ValueError(f"{text!r} är ingen period; skriv ÅÅÅÅ-MM (månad), ÅÅÅÅQN (kvartal) "
+                     "eller ÅÅÅÅ (år)")

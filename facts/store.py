@@ -69,6 +69,14 @@ for _ft in FACT_TYPES.values():
     _register(_ft)
 
 
+@migrations(name="add_submissions_period")
+def _add_submissions_period(db: Database) -> None:
+    """Submissions got ``period`` (which occurrence of a recurring obligation)."""
+    table = db.table("submissions")
+    if "period" not in table.columns_dict:
+        table.add_column("period", str)
+
+
 def open_db(path: str | Path) -> Database:
     """Open (and create or migrate) the bevaka database at ``path``."""
     path = Path(path)

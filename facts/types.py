@@ -132,6 +132,7 @@ SUBMISSION = FactType(
         "obligation_id": ["Rapport", "Skyldighet", "Id"],
         "submitted_on": ["Inlämnad", "Inkommen", "Datum"],
         "note": ["Anteckning"],
+        "period": ["Period", "Avser period"],
     }),
 )
 
