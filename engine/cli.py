@@ -20,6 +20,7 @@ from rich.table import Table
 
 from engine.config import Config, ConfigError, load_config
 from engine.findings import STATUS_SV, Finding
+from facts.types import FACT_TYPES
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -100,7 +101,7 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None) -> None:
 
 @cli.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--kind", type=click.Choice(["decisions", "meetings", "obligations", "submissions"]),
+@click.option("--kind", type=click.Choice(sorted(t.table for t in FACT_TYPES.values())),
               help="Vilken sorts register (annars gissas det från rubrikerna).")
 @click.option("--json", "as_json", is_flag=True, help="Skriv resultatet som JSON.")
 @click.pass_obj
