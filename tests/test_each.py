@@ -128,3 +128,28 @@ def test_same_finding_id_from_two_facts_is_a_clear_error(tmp_path: Path) -> None
     code, out = _run(tmp_path, rule, files, "check", "--as-of", "2024-12-31")
     assert code == 1
     assert "samma bevakning 'test.andel/VON'" in out and "Traceback" not in out
+
+
+def test_text_join_and_months_as_text(tmp_path: Path) -> None:
+    rule = """
+id: test.moten
+version: 1
+title: Rapport vid möten i vissa månader
+applies_to: obligation
+legal_basis: [{text: "Kommunallagen (2017:725) 6 kap. 6 §"}]
+each: "meetings(due_on, meeting_on, months=form)"
+finding:
+  subject: "id + '-' + body"
+  due: occurrence
+  why: "{{ subject }} {{ occurrence }}"
+"""
+    files = {
+        "m.yaml": ("meetings:\n  - {body: VON, date: 2024-05-21}\n  - {body: VON, date: 2024-09-10}\n"
+                   "  - {body: VON, date: 2024-11-19}\n"),
+        "o.yaml": ("obligations:\n  - {id: IK, title: Internkontroll, form: '5,11', "
+                   "due_on: 2024-01-01, meeting_on: 2024-12-31}\n"),
+    }
+    code, out = _run(tmp_path, rule, files, "check", "--as-of", "2024-12-31", "--json")
+    assert code == 0, out
+    assert sorted(f["id"] for f in json.loads(out)) == ["test.moten/IK-VON/2024-05-21",
+                                                        "test.moten/IK-VON/2024-11-19"]

@@ -145,11 +145,21 @@ def _next_meeting(ctx: CallContext, on_or_after: date | None, body: str = "VON")
 
 
 def _meetings(ctx: CallContext, start: date | None, end: date | None, body: str = "VON",
-              months: list[int] | None = None) -> list[date]:
+              months: list[int] | str | None = None) -> list[date]:
     if start is None or end is None:
         return []
+    wanted = _month_list(months)
     return [d for d in sorted(ctx.lookups.meetings(body))
-            if start <= d <= end and (not months or d.month in months)]
+            if start <= d <= end and (not wanted or d.month in wanted)]
+
+
+def _month_list(months: Any) -> set[int]:
+    """Months as a list ``[5, 11]`` or as text ``"5,11"`` (how facts store them)."""
+    if not months:
+        return set()
+    if isinstance(months, str):
+        return {int(m) for m in months.replace(";", ",").split(",") if m.strip()}
+    return {int(m) for m in months}
 
 
 def _first_days(start: date | None, end: date | None, step: int) -> list[date]:
@@ -238,7 +248,7 @@ FUNCTIONS: dict[str, Function] = {
                  kwargs=("body",), needs_lookups=True),
         Function("meetings", ("date", "date"), "list", _meetings,
                  "meetings(start, slut, body='VON', months=[5, 11]): sammanträdesdagarna i "
-                 "perioden, ev. bara i vissa månader.", kwargs=("body", "months"),
+                 "perioden, ev. bara i vissa månader (lista eller text '5,11').", kwargs=("body", "months"),
                  needs_lookups=True),
         Function("monthly", ("date", "date"), "list",
                  lambda a, b: _first_days(a, b, 1),

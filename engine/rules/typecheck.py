@@ -118,6 +118,8 @@ def _binary(node: Binary, scope: dict[str, str]) -> str:
                 if not _compatible(left, t):
                     raise TypeCheckError(f"listan innehåller {t} men fältet är {left}", item.pos)
         return "bool"
+    if node.op == "+" and "str" in (left, right) and {left, right} <= {"str", "any", "null"}:
+        return "str"  # text + text joins: id + '/' + year
     if node.op in ("+", "-", "*", "/"):
         for t, n in ((left, node.left), (right, node.right)):
             if t not in ("number", "any", "null"):
