@@ -109,11 +109,24 @@ def _read_xlsx(path: Path) -> Iterator[Row]:
         wb.close()
 
 
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml if built
+
+
+def parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """Compose YAML once (the nodes carry line numbers) and build the data from those nodes."""
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return node, data
+
+
 def _read_yaml(path: Path) -> list[Table]:
     text = _decode(path)
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node, data = parse_yaml(text)
     except ValueError as exc:  # e.g. 2024-13-01, which YAML reads as an invalid date
         raise ReadError(f"{path}: ogiltigt värde i YAML ({exc}); skriv datum som ÅÅÅÅ-MM-DD") from None
     except yaml.YAMLError as exc:

@@ -159,7 +159,7 @@ def _month_list(months: Any) -> set[int]:
         return set()
     if isinstance(months, str):
         return {int(m) for m in months.replace(";", ",").split(",") if m.strip()}
-    return {int(m) for m in months}
+    return {int(m) for m in months if m is not None}
 
 
 def _first_days(start: date | None, end: date | None, step: int) -> list[date]:

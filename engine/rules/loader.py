@@ -21,6 +21,7 @@ from engine.rules.expr import ExprError, Node, calls, parse
 from engine.rules.schema import Pack, Rule
 from engine.rules.to_durable import Compiled, CompileError, compile_when
 from engine.rules.typecheck import TypeCheckError, infer, model_types, suggest, value_type
+from facts.readers import parse_yaml
 from facts.types import FACT_TYPES
 
 # Names a "why" template may use besides fact fields, derived values and parameters.
@@ -160,8 +161,8 @@ class _FileLoader:
     def load(self) -> LoadedRule | None:
         text = self.path.read_text(encoding="utf-8")
         try:
-            self.pos = _Positions(yaml.compose(text), text)
-            data = yaml.safe_load(text)
+            node, data = parse_yaml(text)
+            self.pos = _Positions(node, text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1"
@@ -328,7 +329,7 @@ def load_rules(directory: str | Path, config_params: Any = None) -> RuleSet:
 
 def _peek_id(path: Path) -> str | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        _, data = parse_yaml(path.read_text(encoding="utf-8"))
     except yaml.YAMLError:
         return None
     return str(data.get("id")) if isinstance(data, dict) and data.get("id") else None
