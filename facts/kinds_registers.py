@@ -158,7 +158,6 @@ class Complaint(Fact):
 
 
 _DUE_FIELDS = ("due_kind", "due_from", "due_to", "due_cadence", "due_months")
-_MONTH_FIELDS = tuple(f"due_m{m:02d}" for m in range(1, 13))
 
 
 class MatterKind(StrEnum):
@@ -171,8 +170,6 @@ class BalanslistaItem(Fact):
 
     ``due_text`` is kept as written; ``due_kind``, ``due_from``/``due_to`` (absolute),
     ``due_cadence`` and ``due_months`` (recurring) are parsed from it at import.
-    ``due_m01`` … ``due_m12`` repeat ``due_months`` one month per field (the month's number,
-    or empty), because a rule can pass fields, not text, to ``meetings(…, months=[…])``.
     """
 
     list_date: Date
@@ -190,18 +187,6 @@ class BalanslistaItem(Fact):
     due_to: OptDate = None
     due_cadence: OptStr = None
     due_months: OptStr = None
-    due_m01: int | None = None
-    due_m02: int | None = None
-    due_m03: int | None = None
-    due_m04: int | None = None
-    due_m05: int | None = None
-    due_m06: int | None = None
-    due_m07: int | None = None
-    due_m08: int | None = None
-    due_m09: int | None = None
-    due_m10: int | None = None
-    due_m11: int | None = None
-    due_m12: int | None = None
     reported_on: OptDate = None
 
     @model_validator(mode="before")
@@ -210,7 +195,7 @@ class BalanslistaItem(Fact):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for name in (*_DUE_FIELDS, *_MONTH_FIELDS):
+        for name in _DUE_FIELDS:
             if _blank_to_none(data.get(name)) is not None:
                 raise ValueError(f"{name} räknas fram ur återrapporteringen och ska inte anges")
         # Responsible: a role key only when written as one (lower case, no spaces).
@@ -245,8 +230,6 @@ class BalanslistaItem(Fact):
             data["due_to"] = due.end
             data["due_cadence"] = due.cadence
             data["due_months"] = ",".join(str(m) for m in due.months) or None
-            for m, name in enumerate(_MONTH_FIELDS, start=1):
-                data[name] = m if m in due.months else None
         return data
 
     @field_validator("row", mode="before")
