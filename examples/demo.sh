@@ -27,7 +27,17 @@ $BEVAKA report ivo --quarter 2024Q4 --out "$OUT/ivo"
 echo; echo "== 5. The main job (evaluate, audit log, reminders) as a dry run: .eml files, nothing sent"
 $BEVAKA notify --as-of "$AS_OF" --dry-run --out "$OUT/eml"
 
-echo; echo "== 6. Audit log"
+echo; echo "== 6. Oxelösund: the balanslista of 2023-12-13 and the internal-control plan 2024"
+$BEVAKA import examples/oxelosund-moten.yaml examples/balanslista-2023-12-13.yaml \
+  examples/internkontroll-2024.xlsx examples/kontrollresultat-2024.csv \
+  examples/utredningar-bou-2024.csv examples/klagomal-2024.csv examples/avtal-aterkommande.yaml
+$BEVAKA check --as-of 2023-12-13 --rule balanslista.aterrapportering --rule balanslista.aterkommande \
+  --status overdue --status due
+echo "Risk = konsekvens × sannolikhet per kontrollpunkt (internkontroll.risk):"
+$BEVAKA check --as-of 2024-06-30 --rule internkontroll.risk --json \
+  | .venv/bin/python -c 'import json, sys; [print("  punkt " + f["subject"] + ": " + f["why"].split(": ", 1)[1].split(" Riskmatris")[0]) for f in json.load(sys.stdin)]'
+
+echo; echo "== 7. Audit log"
 $BEVAKA audit verify
 
 echo
