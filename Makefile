@@ -29,12 +29,14 @@ sysdeps:
 
 test: $(STAMP) sysdeps
 	$(BIN)/ruff check .
-	$(BIN)/mypy engine facts notifications
+	$(BIN)/mypy bevaka engine facts notifications
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy engine facts notifications
+	$(BIN)/mypy bevaka engine facts notifications
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_evaluate.py --n 10000 --n 100000

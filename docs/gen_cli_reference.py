@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python docs/gen_cli_reference.py           # (re)write docs/cli.md
     .venv/bin/python docs/gen_cli_reference.py --check   # exit 1 if docs/cli.md is stale
 
-The command tree is walked from ``engine.cli.cli`` (click groups, recursively), so a new
+The command tree is walked from ``bevaka.cli.cli`` (click groups, recursively), so a new
 command or subcommand appears here without editing this script. Help is rendered with
 ``click.testing.CliRunner`` at a fixed width (100 columns, ``COLUMNS=100``) and without the
 ``BEVAKA_*`` environment variables, so the output does not depend on the terminal.
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine.cli import cli  # noqa: E402
+from bevaka.cli import cli  # noqa: E402
 
 PROG = "bevaka"
 WIDTH = 100
@@ -49,11 +49,14 @@ Every `bevaka` command with its `--help` text, exactly as the program prints it.
 texts are in Swedish, like the rest of the user interface. A few things hold for every
 command:
 
-* The global options `--db PATH` and `--config PATH` go *before* the command name
-  (`bevaka --db /tmp/x.db import beslut.csv`); they can also be set with the environment
-  variables `BEVAKA_DB` and `BEVAKA_CONFIG`.
+* The global options `--db PATH` and `--config PATH` go before or after the command name
+  (`bevaka --db /tmp/x.db import beslut.csv` or `bevaka import beslut.csv --db /tmp/x.db`);
+  they can also be set with the environment variables `BEVAKA_DB` and `BEVAKA_CONFIG`.
+  The database's folder must exist; reading commands need an existing database.
 * A user mistake (a rejected file, an unknown rule or finding id, a broken `config.toml`)
-  prints an `Error:` message, without a traceback, and exits with code 1.
+  prints one `Fel:` line, without a traceback, and exits with code 1. A fault in bevaka
+  itself prints one line saying so and naming the file that holds the traceback, and exits
+  with code 70.
 * `--as-of` takes a date in any form the fact importer accepts (`2024-09-30`, `20240930`,
   `240930`); without it the date is today in `[schedule] timezone`.
 * `--json` (on most commands) prints machine-readable JSON instead of a table.

@@ -1,14 +1,14 @@
 """bevaka engine: rules, evaluation, findings, audit log, IVO report and scheduling.
 
-Public API::
+Public API (most callers use the application object ``bevaka.Bevaka``, which wires this
+package to the facts store and the notifications)::
 
     from datetime import date
-    from facts import open_db, import_files
-    from engine import load_config, evaluate, ivo_report
+    from bevaka import open_database
+    from engine import load_config, evaluate
 
     config = load_config("config.toml")
-    db = open_db(config.db_path)
-    ev = evaluate(db, config, date(2024, 12, 31))
+    ev = evaluate(open_database(config.db_path), config, date(2024, 12, 31))
     for f in ev.findings:
         print(f.id, f.status, f.due_on, f.why)
 """

@@ -29,7 +29,6 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from engine.findings import Evaluation
-from facts.store import register_migrations
 
 GENESIS = "0" * 64
 KINDS = ("run", "finding", "end")
@@ -66,8 +65,6 @@ def _create_audit_log(db: Database) -> None:
         """
     )
 
-
-register_migrations(migrations)
 
 
 def canonical_json(obj: Any) -> str:

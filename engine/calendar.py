@@ -18,6 +18,8 @@ from functools import lru_cache
 import holidays
 from dateutil.relativedelta import relativedelta
 
+from facts.errors import UserError
+
 
 @lru_cache(maxsize=64)
 def _holidays(year: int) -> frozenset[date]:
@@ -99,11 +101,15 @@ def days_between(a: date, b: date) -> int:
     return (b - a).days
 
 
+class QuarterError(UserError):
+    """A quarter the user wrote that bevaka cannot read."""
+
+
 def parse_quarter(text: str) -> tuple[date, date]:
     """``2024Q4`` → (2024-10-01, 2024-12-31). Raises ValueError with a readable message."""
     t = text.strip().upper().replace("-", "")
     if len(t) != 6 or t[4] != "Q" or not t[:4].isdigit() or t[5] not in "1234":
-        raise ValueError(f"{text!r} är inget kvartal; skriv t.ex. 2024Q4")
+        raise QuarterError(f"{text!r} är inget kvartal; skriv t.ex. 2024Q4")
     year, q = int(t[:4]), int(t[5])
     start = date(year, 3 * (q - 1) + 1, 1)
     return start, quarter_end(start)

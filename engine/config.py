@@ -15,8 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from facts.errors import UserError
 
-class ConfigError(ValueError):
+
+class ConfigError(UserError):
     """config.toml is missing or wrong; the message names the file and key."""
 
 

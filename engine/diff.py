@@ -24,7 +24,7 @@ from engine.evaluate import project
 from engine.findings import Finding
 from engine.materialize import refresh
 from engine.rules.loader import load_rules
-from facts.store import migrate
+from engine.schema import apply_schema
 
 COMPARED = ("status", "due_on", "done_on", "late_days", "severity", "escalated", "rule_version")
 
@@ -41,7 +41,7 @@ def _copy(db: Database) -> tuple[Database, Path]:
     src = db.conn
     dst = sqlite_utils.Database(target)
     src.backup(dst.conn)
-    migrate(dst)
+    apply_schema(dst)
     dst.execute("DELETE FROM deadlines")
     dst.execute("DELETE FROM materialized")
     return dst, tmp

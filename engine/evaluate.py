@@ -148,9 +148,9 @@ def evaluate(db: Database, config: Config, as_of: date, ruleset: RuleSet | None 
     Example::
 
         from datetime import date
-        from facts import open_db
+        from bevaka import open_database
         from engine import evaluate, load_config
-        ev = evaluate(open_db("bevaka.db"), load_config(), date(2024, 9, 30))
+        ev = evaluate(open_database("bevaka.db"), load_config(), date(2024, 9, 30))
         overdue = [f for f in ev.findings if f.status == "overdue"]
     """
     ruleset = ruleset or load_ruleset(config)

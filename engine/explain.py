@@ -14,11 +14,12 @@ from engine.materialize import StoreLookups, _occurrences, derive_env, fact_key,
 from engine.rules.evaluator import evaluate as eval_expr
 from engine.rules.expr import Binary, IsNull, Node
 from engine.rules.loader import LoadedRule, RuleSet
+from facts.errors import UserError
 from facts.store import load_facts
 from facts.types import FACT_TYPES
 
 
-class ExplainError(LookupError):
+class ExplainError(UserError, LookupError):
     pass
 
 
@@ -39,9 +40,14 @@ def _provenance(db: Database, lr: LoadedRule, key: str) -> dict[str, Any] | None
     return None
 
 
-def explain_finding(db: Database, config: Config, finding_id: str, as_of: date) -> dict[str, Any]:
-    """The finding, its rule's metadata, the values that produced it and where the fact came from."""
-    ruleset = load_ruleset(config)
+def explain_finding(db: Database, config: Config, finding_id: str, as_of: date,
+                    ruleset: RuleSet | None = None) -> dict[str, Any]:
+    """The finding, its rule's metadata, the values that produced it and where the fact came from.
+
+    Brings ``deadlines`` up to date first: call it inside a transaction that is rolled back
+    (``Bevaka.explain`` does) to leave the database unchanged.
+    """
+    ruleset = ruleset or load_ruleset(config)
     ev = evaluate(db, config, as_of, ruleset)
     found = next((f for f in ev.findings if f.id == finding_id), None)
     if found is None:
@@ -79,9 +85,11 @@ def _start(node: Node) -> int:
     return node.pos
 
 
-def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: date) -> dict[str, Any]:
-    """Why ``subject`` has (or has no) finding for ``rule_id`` as of a date."""
-    ruleset = load_ruleset(config)
+def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: date,
+            ruleset: RuleSet | None = None) -> dict[str, Any]:
+    """Why ``subject`` has (or has no) finding for ``rule_id`` as of a date (see
+    :func:`explain_finding` about writes)."""
+    ruleset = ruleset or load_ruleset(config)
     lr = _rule_for(ruleset, rule_id, as_of)
     ft = FACT_TYPES[lr.rule.applies_to]
     lookups = StoreLookups(db)

@@ -20,10 +20,16 @@ from engine.durable_adapter import Matcher
 from engine.rules.evaluator import evaluate
 from engine.rules.loader import LoadedRule, RuleSet
 from engine.rules.typecheck import model_types
-from facts.store import current_rev, load_facts, register_migrations
+from facts.errors import UserError
+from facts.store import current_rev, load_facts
 from facts.types import FACT_TYPES, FactType
 
 migrations = Migrations("bevaka.engine.deadlines")
+
+
+class RuleFailure(UserError):
+    """A rule could not be materialised: it raised, or its facts conflict (two facts give the
+    same finding id). The message names the rule file and what to fix."""
 
 
 @migrations(name="create_deadlines")
@@ -42,8 +48,6 @@ def _create(db: Database) -> None:
         pk="rule_key",
     )
 
-
-register_migrations(migrations)
 
 _MATCHER: Matcher | None = None
 
@@ -206,7 +210,7 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
     seen: set[str] = set()
     for row in out:
         if row["id"] in seen:
-            raise ValueError(
+            raise RuleFailure(
                 f"{lr.path}: två fakta ger samma bevakning {row['id']!r}; "
                 "finding.subject måste vara unikt per faktum (t.ex. id)"
             )
@@ -235,7 +239,7 @@ def _occurrences(lr: LoadedRule, base: dict[str, Any], lookups: StoreLookups) ->
     out: list[date | None] = []
     for v in values:
         if not isinstance(v, date):
-            raise ValueError(f"{lr.path}: each gav {v!r}, som inte är ett datum")
+            raise RuleFailure(f"{lr.path}: each gav {v!r}, som inte är ett datum")
         out.append(v)
     return out
 

@@ -1,10 +1,11 @@
 """bevaka facts: models, register readers and the SQLite facts store.
 
-Public API::
+Public API (a database is opened with ``bevaka.open_database``, which applies every
+package's schema)::
 
-    from facts import open_db, import_files
-    db = open_db("bevaka.db")
-    report = import_files(db, ["beslut.xlsx"], kind="decisions")
+    from bevaka import open_database
+    from facts import import_files
+    report = import_files(open_database("bevaka.db", create=True), ["beslut.xlsx"])
 """
 
 # Domain modules register their fact types first, so the store creates their tables.
@@ -13,8 +14,9 @@ from facts import kinds_agreement  # noqa: F401  # isort: skip
 from facts import kinds_registers  # noqa: F401  # isort: skip
 from facts import kinds_control  # noqa: F401
 from facts.dates import DateParseError, parse_date
+from facts.errors import UserError
 from facts.importer import FactImportError, ImportReport, import_files
-from facts.store import load_facts, open_db, snapshot_hash
+from facts.store import load_facts, snapshot_hash
 from facts.types import FACT_TYPES, FactType, fact_type
 
 __all__ = [
@@ -23,10 +25,10 @@ __all__ = [
     "FactImportError",
     "FactType",
     "ImportReport",
+    "UserError",
     "fact_type",
     "import_files",
     "load_facts",
-    "open_db",
     "parse_date",
     "snapshot_hash",
 ]

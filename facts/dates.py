@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from facts.errors import UserError
+
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _COMPACT8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _COMPACT6 = re.compile(r"^(\d{2})(\d{2})(\d{2})$")
@@ -19,7 +21,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 CENTURY_PIVOT = 69
 
 
-class DateParseError(ValueError):
+class DateParseError(UserError):
     """A value that is not a date bevaka can read. The message is in Swedish, for the user."""
 
 

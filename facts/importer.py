@@ -14,12 +14,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlite_utils import Database
 
+from facts.errors import UserError
 from facts.readers import ReadError, Table, read_table
 from facts.store import upsert_facts
 from facts.types import FACT_TYPES, FactType, fact_type
 
 
-class FactImportError(ValueError):
+class FactImportError(UserError):
     """A file was rejected. ``problems`` holds one line per bad row and column."""
 
     def __init__(self, path: Path, problems: list[str]):

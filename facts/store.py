@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -25,6 +26,8 @@ from sqlite_utils.migrations import Migrations
 from facts.types import FACT_TYPES, FactType, unwrap_annotation
 
 migrations = Migrations("bevaka.facts")
+
+BUSY_SECONDS = 60.0
 
 PROVENANCE = {"_source": str, "_row": int, "_imported_at": str, "_hash": str, "_rev": int}
 
@@ -77,32 +80,24 @@ def _add_submissions_period(db: Database) -> None:
         table.add_column("period", str)
 
 
-def open_db(path: str | Path) -> Database:
-    """Open (and create or migrate) the bevaka database at ``path``."""
-    path = Path(path)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    db.execute("PRAGMA journal_mode=WAL")
+def connect(path: str | Path) -> Database:
+    """A connection to the database file at ``path`` (WAL, foreign keys); no schema work.
+
+    Callers above the facts layer open databases through ``bevaka.open_database``, which
+    applies every package's migrations; this is the shared connection setup.
+    """
+    # Wait up to BUSY_SECONDS for another writer (a migration, an import) instead of failing.
+    conn = sqlite3.connect(str(Path(path)), timeout=BUSY_SECONDS)
+    db = sqlite_utils.Database(conn)
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
-    migrate(db)
     return db
 
 
-def migrate(db: Database) -> None:
-    """Apply every package's pending migrations (facts, engine, notifications)."""
+def apply_schema(db: Database) -> None:
+    """Apply the facts layer's pending migrations (one table per fact type, meta)."""
     migrations.apply(db)
-    for hook in _MIGRATION_HOOKS:
-        hook.apply(db)
-
-
-_MIGRATION_HOOKS: list[Migrations] = []
-
-
-def register_migrations(m: Migrations) -> None:
-    """Let a downstream package (engine, notifications) add its own migrations."""
-    if m not in _MIGRATION_HOOKS:
-        _MIGRATION_HOOKS.append(m)
 
 
 def fact_record(model: BaseModel) -> dict[str, Any]:

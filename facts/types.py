@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from facts import models
+from facts.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,17 @@ def register(ft: FactType) -> FactType:
     return ft
 
 
+class UnknownFactType(UserError, KeyError):
+    """A kind of register bevaka does not know (``--kind``, a YAML top-level key)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
 def fact_type(name: str) -> FactType:
     """Look a fact type up by its name (``decision``) or table (``decisions``)."""
     key = PLURALS.get(name, name)
     if key not in FACT_TYPES:
         known = ", ".join(sorted(FACT_TYPES))
-        raise KeyError(f"okänd faktatyp {name!r}; kända typer: {known}")
+        raise UnknownFactType(f"okänd faktatyp {name!r}; kända typer: {known}")
     return FACT_TYPES[key]

@@ -1,6 +1,6 @@
 """The durable outbox: tables (registered with ``facts.store``) and the row operations.
 
-Tables (created by ``facts.store.open_db`` once this module is imported):
+Tables (created by :func:`notifications.schema.apply_schema`, which ``bevaka.open_database`` calls):
 
 ``outbox``
     one row per digest message. ``status`` is ``pending`` (waiting or being retried),
@@ -28,13 +28,11 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from facts.store import register_migrations
 from notifications.privacy import redact
 
 __all__ = [
     "STATUSES",
     "OutboxRow",
-    "ensure_tables",
     "log_event",
     "migrations",
     "utc_iso",
@@ -94,13 +92,6 @@ def _create_outbox(db: Database) -> None:
         """
     )
 
-
-register_migrations(migrations)
-
-
-def ensure_tables(db: Database) -> None:
-    """Create the notification tables if missing (a database opened before this import)."""
-    migrations.apply(db)
 
 
 def utc_now() -> datetime:

@@ -117,7 +117,6 @@ class _Planned:
 def _plan(
     db: Database, config: Config, findings: Iterable[Finding], as_of: date
 ) -> tuple[Selection, list[_Planned]]:
-    outbox.ensure_tables(db)
     selection = select_reminders(db, config, findings, as_of)
     planned = []
     for digest in selection.digests:
@@ -235,7 +234,6 @@ def send_pending(db: Database, config: Config, now: datetime | None = None) -> S
         >>> send_pending(open_db("bevaka.db"), config).to_dict()
         {'sent': 2, 'deferred': 0, 'failed': 0, 'pending': 0}
     """
-    outbox.ensure_tables(db)
     now = as_utc(now)
     retry = timedelta(minutes=config.notify.retry_minutes)
     result = SendResult()

@@ -31,6 +31,7 @@ from typing import Any
 import yagmail
 
 from engine.config import Config
+from facts.errors import UserError
 
 __all__ = ["DeliveryError", "PermanentError", "SmtpSetupError", "SmtpTransport", "TransientError"]
 
@@ -51,10 +52,10 @@ class PermanentError(DeliveryError):
     """This message will never be accepted (e.g. recipient refused with 5xx)."""
 
 
-class SmtpSetupError(DeliveryError, ValueError):
+class SmtpSetupError(DeliveryError, UserError):
     """Login failed or ``[smtp]`` does not fit the server: stop and tell the operator.
 
-    A ``ValueError`` too, like ``ConfigError``: the CLI shows it as a one-line error.
+    A ``UserError`` too, like ``ConfigError``: the CLI shows it as a one-line error.
     """
 
 

@@ -1,7 +1,7 @@
 """Shared fixtures: a tmp config.toml pointing at the real rules, a CLI runner bound to a tmp
 database, and writers for small decision registers (CSV and real XLSX via openpyxl).
 
-Nothing of ours is mocked: the CLI is ``engine.cli.cli`` through click's CliRunner, the
+Nothing of ours is mocked: the CLI is ``bevaka.cli.cli`` through click's CliRunner, the
 database is a real SQLite file in ``tmp_path`` and matching runs in durable_rules.
 """
 
@@ -72,6 +72,13 @@ def write_xlsx(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]]
     return path
 
 
+def open_db(path: Path) -> Any:
+    """The real database at ``path`` with every package's schema (a new file is created)."""
+    from bevaka import open_database
+
+    return open_database(path, create=True)
+
+
 def dump(db_path: Path) -> list[str]:
     """Every table's schema and rows (``_bevaka_meta`` with facts_rev included), as SQL."""
     conn = sqlite3.connect(db_path)
@@ -91,7 +98,7 @@ class Bevaka:
 
     def run(self, *args: str, config: Path | None = None) -> Result:
         runner = CliRunner()
-        from engine.cli import cli
+        from bevaka.cli import cli
 
         return runner.invoke(
             cli, ["--db", str(self.db_path), "--config", str(config or self.config_path), *args],

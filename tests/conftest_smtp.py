@@ -9,12 +9,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from conftest import open_db
 from sqlite_utils import Database
 
-import notifications  # noqa: F401  (registers the outbox migrations before open_db)
 from engine.config import Config, NotifyConfig, RulesConfig, SmtpConfig
 from engine.findings import Finding, Status
-from facts.store import open_db
 
 AS_OF = date(2024, 9, 30)
 

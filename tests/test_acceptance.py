@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from engine.cli import cli
+from bevaka.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADER = "Ärende;Lag;Verksamhet;Insats;Beslutsdatum;Verkställd;Avbrott;Återupptagen;Handläggare\n"

@@ -1,7 +1,7 @@
 """The avtal pack on the agreement fact types: recurring obligations (R-N01, R-N04, R-N05,
 R-O12), the date consistency check, R-N13, R-N26, R-N23 and the quality-register targets.
 
-Everything goes through the real CLI (``engine.cli.cli`` via CliRunner) on a real SQLite file
+Everything goes through the real CLI (``bevaka.cli.cli`` via CliRunner) on a real SQLite file
 in tmp_path, with a tmp config.toml whose rule directory is the repository's ``rules/``, and
 on the real example files. Expected dates and amounts are worked out by hand in each test.
 """

@@ -11,12 +11,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import open_db
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import audit
 from engine.findings import Evaluation, Finding, Status
-from facts.store import open_db
 
 
 def _finding(i: int, as_of: date) -> Finding:
@@ -58,7 +58,7 @@ def _sqlite3_cli(db_path: Path, sql: str) -> None:
         pytest.fail("sqlite3 command-line program not found on PATH (apt-get install sqlite3)")
     proc = subprocess.run([exe, str(db_path)], input=sql, text=True, capture_output=True)
     assert proc.returncode == 0, proc.stderr
-    assert "Error" not in proc.stderr, proc.stderr
+    assert "Fel" not in proc.stderr, proc.stderr
 
 
 DROP_TRIGGERS = "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;\n"

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl import Workbook
 
-from engine.cli import cli
+from bevaka.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

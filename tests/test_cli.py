@@ -1,4 +1,4 @@
-"""The bevaka CLI (engine.cli.cli via CliRunner) on a tmp database and config.toml."""
+"""The bevaka CLI (bevaka.cli.cli via CliRunner) on a tmp database and config.toml."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ ROWS = [
 
 def _no_traceback(output: str) -> None:
     assert "Traceback" not in output
-    assert output.count("Error:") == 1, output
+    assert output.count("Fel:") == 1, output
 
 
 def _check(bevaka: Bevaka, as_of: str) -> dict[str, dict[str, object]]:

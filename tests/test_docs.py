@@ -20,7 +20,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from engine.cli import cli
+from bevaka.cli import cli
 from engine.rules.functions import FUNCTIONS
 from engine.rules.schema import (
     Escalation,

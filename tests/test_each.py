@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from engine.cli import cli
+from bevaka.cli import cli
 
 PACK = "name: upprepning\ntitle: Test av each\n"
 

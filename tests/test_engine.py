@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, REGISTER_CSV, SV_HEADERS, write_config, write_csv
+from conftest import EXAMPLES, REGISTER_CSV, SV_HEADERS, open_db, write_config, write_csv
 
 import facts
 from engine import Config, Status, evaluate, load_config, load_ruleset
@@ -32,7 +32,7 @@ def _find(findings: list[Finding], rule_id: str, subject: str) -> Finding | None
 
 
 def _register(tmp_path: Path, rows: list[list[Any]], name: str = "beslut.csv") -> Any:
-    db = facts.open_db(tmp_path / "bevaka.db")
+    db = open_db(tmp_path / "bevaka.db")
     facts.import_files(db, [write_csv(tmp_path / name, SV_HEADERS, rows)])
     return db
 
@@ -163,7 +163,7 @@ def test_legal_basis_follows_the_date(tmp_path: Path) -> None:
 
 def test_example_register_outcomes(tmp_path: Path) -> None:
     """Spot checks of examples/README.md against the full register."""
-    db = facts.open_db(tmp_path / "bevaka.db")
+    db = open_db(tmp_path / "bevaka.db")
     facts.import_files(db, [EXAMPLES / "beslut-2024.xlsx"])
     cal, d90 = _config(tmp_path), _config(tmp_path, three_months="90-days")
     ev = evaluate(db, cal, D("2024-12-31")).findings
@@ -213,7 +213,7 @@ def _mark(db: Any) -> None:
 def test_incremental_materialisation(tmp_path: Path) -> None:
     register = tmp_path / "beslut.csv"
     shutil.copy(REGISTER_CSV, register)
-    db = facts.open_db(tmp_path / "bevaka.db")
+    db = open_db(tmp_path / "bevaka.db")
     facts.import_files(db, [register])
     config = _config(tmp_path)
     ruleset = load_ruleset(config)
@@ -283,7 +283,7 @@ def test_incremental_materialisation(tmp_path: Path) -> None:
 
 
 def test_related_fact_type_change_recomputes_the_rule(tmp_path: Path) -> None:
-    db = facts.open_db(tmp_path / "bevaka.db")
+    db = open_db(tmp_path / "bevaka.db")
     facts.import_files(db, [EXAMPLES / "nykoping-2026.yaml", REGISTER_CSV])
     config = _config(tmp_path)
     ruleset = load_ruleset(config)

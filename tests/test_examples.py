@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import open_db
 from openpyxl import load_workbook
 
 import facts
@@ -28,7 +29,7 @@ EXAMPLE_FILES = sorted(
 
 
 def _db(tmp_path: Path, name: str = "bevaka.db") -> Any:
-    return facts.open_db(tmp_path / name)
+    return open_db(tmp_path / name)
 
 
 def _rows(db: Any, kind: str) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMPLES, PROVENANCE, SV_HEADERS, dump, write_csv, write_xlsx
+from conftest import EXAMPLES, PROVENANCE, SV_HEADERS, dump, open_db, write_csv, write_xlsx
 
 import facts
 from facts.store import current_rev
@@ -49,8 +49,8 @@ def _problems(exc: pytest.ExceptionInfo[facts.FactImportError]) -> list[str]:
 def test_csv_and_xlsx_store_identical_facts(tmp_path: Path) -> None:
     csv_path = write_csv(tmp_path / "beslut.csv", SV_HEADERS, ROWS_CSV)
     xlsx_path = write_xlsx(tmp_path / "beslut.xlsx", SV_HEADERS, ROWS_XLSX)
-    db_csv = facts.open_db(tmp_path / "csv.db")
-    db_xlsx = facts.open_db(tmp_path / "xlsx.db")
+    db_csv = open_db(tmp_path / "csv.db")
+    db_xlsx = open_db(tmp_path / "xlsx.db")
     r1 = facts.import_files(db_csv, [csv_path])
     r2 = facts.import_files(db_xlsx, [xlsx_path])
     assert [f.kind for f in r1.files] == [f.kind for f in r2.files] == ["decision"]
@@ -74,8 +74,8 @@ def test_csv_and_xlsx_store_identical_facts(tmp_path: Path) -> None:
 
 
 def test_example_register_xlsx_and_csv_are_twins(tmp_path: Path) -> None:
-    db_a = facts.open_db(tmp_path / "a.db")
-    db_b = facts.open_db(tmp_path / "b.db")
+    db_a = open_db(tmp_path / "a.db")
+    db_b = open_db(tmp_path / "b.db")
     facts.import_files(db_a, [EXAMPLES / "beslut-2024.xlsx"])
     facts.import_files(db_b, [EXAMPLES / "beslut-2024.csv"])
     assert _content(db_a) == _content(db_b)
@@ -85,8 +85,8 @@ def test_example_register_xlsx_and_csv_are_twins(tmp_path: Path) -> None:
 def test_english_headers_give_the_same_facts(tmp_path: Path) -> None:
     english = ["id", "law", "area", "service", "decided_on", "executed_on", "interrupted_on",
                "resumed_on", "sex", "birth_year", "officer"]
-    sv = facts.open_db(tmp_path / "sv.db")
-    en = facts.open_db(tmp_path / "en.db")
+    sv = open_db(tmp_path / "sv.db")
+    en = open_db(tmp_path / "en.db")
     facts.import_files(sv, [write_csv(tmp_path / "sv.csv", SV_HEADERS, ROWS_CSV)])
     report = facts.import_files(en, [write_csv(tmp_path / "en.csv", english, ROWS_CSV,
                                                delimiter=",")])
@@ -97,7 +97,7 @@ def test_english_headers_give_the_same_facts(tmp_path: Path) -> None:
 def test_header_variants_map_to_fields(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "b.csv", ["Dnr:", "LAGRUM", " Beslutsdat. ", "Verkställt datum"],
                      [["X-1", "LSS 9 § 4", "2024-03-01", "20240401"]])
-    db = facts.open_db(tmp_path / "b.db")
+    db = open_db(tmp_path / "b.db")
     facts.import_files(db, [path])
     (row,) = _content(db)
     assert (row["id"], row["law"], row["decided_on"], row["executed_on"]) == (
@@ -108,7 +108,7 @@ def test_header_variants_map_to_fields(tmp_path: Path) -> None:
 def test_one_bad_date_rejects_the_file_and_names_row_and_column(tmp_path: Path,
                                                                 suffix: str) -> None:
     db_path = tmp_path / "bevaka.db"
-    db = facts.open_db(db_path)
+    db = open_db(db_path)
     facts.import_files(db, [write_csv(tmp_path / "first.csv", SV_HEADERS, ROWS_CSV[:2])])
     assert current_rev(db) == 1
     before = dump(db_path)
@@ -133,7 +133,7 @@ def test_one_bad_date_rejects_the_file_and_names_row_and_column(tmp_path: Path,
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
 def test_every_bad_row_is_listed(tmp_path: Path, suffix: str) -> None:
     db_path = tmp_path / "bevaka.db"
-    db = facts.open_db(db_path)
+    db = open_db(db_path)
     before = dump(db_path)
     rows = [list(r) for r in ROWS_CSV]
     rows[0][4] = "28/6 2024"       # row 2
@@ -155,7 +155,7 @@ def test_blank_lines_keep_the_row_numbers_a_person_sees(tmp_path: Path) -> None:
     path = tmp_path / "gap.csv"
     path.write_text(";".join(SV_HEADERS[:5]) + "\n"
                     + "A-1;SoL;ÄO;SÄBO;2024-01-01\n\n\nA-2;SoL;ÄO;SÄBO;20240199\n", encoding="utf-8")
-    db = facts.open_db(tmp_path / "b.db")
+    db = open_db(tmp_path / "b.db")
     with pytest.raises(facts.FactImportError) as exc:
         facts.import_files(db, [path])
     assert _problems(exc)[0].startswith("rad 5, kolumn Beslutsdatum:")
@@ -164,7 +164,7 @@ def test_blank_lines_keep_the_row_numbers_a_person_sees(tmp_path: Path) -> None:
 def test_cross_field_errors_name_the_row(tmp_path: Path) -> None:
     rows = [list(r) for r in ROWS_CSV]
     rows[1][5] = "2024-01-01"  # executed before decided
-    db = facts.open_db(tmp_path / "b.db")
+    db = open_db(tmp_path / "b.db")
     with pytest.raises(facts.FactImportError) as exc:
         facts.import_files(db, [write_csv(tmp_path / "x.csv", SV_HEADERS, rows)])
     assert _problems(exc) == ["rad 3: verkställighetsdatum ligger före beslutsdatum"]
@@ -173,7 +173,7 @@ def test_cross_field_errors_name_the_row(tmp_path: Path) -> None:
 def test_unknown_header_is_rejected(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "x.csv", [*SV_HEADERS[:5], "Personnr"],
                      [[*ROWS_CSV[0][:5], "x"]])
-    db = facts.open_db(tmp_path / "b.db")
+    db = open_db(tmp_path / "b.db")
     with pytest.raises(facts.FactImportError) as exc:
         facts.import_files(db, [path])
     assert "kolumn 'Personnr': okänd rubrik" in str(exc.value)
@@ -184,7 +184,7 @@ def test_personnummer_as_case_ref_is_rejected(tmp_path: Path) -> None:
     rows = [list(r) for r in ROWS_CSV]
     rows[1][0] = "19121212-1212"
     db_path = tmp_path / "b.db"
-    db = facts.open_db(db_path)
+    db = open_db(db_path)
     before = dump(db_path)
     with pytest.raises(facts.FactImportError) as exc:
         facts.import_files(db, [write_csv(tmp_path / "pnr.csv", SV_HEADERS, rows)])
@@ -197,7 +197,7 @@ def test_personnummer_as_case_ref_is_rejected(tmp_path: Path) -> None:
 
 def test_importing_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
     db_path = tmp_path / "b.db"
-    db = facts.open_db(db_path)
+    db = open_db(db_path)
     path = write_xlsx(tmp_path / "beslut.xlsx", SV_HEADERS, ROWS_XLSX)
     first = facts.import_files(db, [path])
     assert first.changed == 4
@@ -216,7 +216,7 @@ def test_importing_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_changed_row_bumps_the_revision_of_that_row_only(tmp_path: Path) -> None:
-    db = facts.open_db(tmp_path / "b.db")
+    db = open_db(tmp_path / "b.db")
     facts.import_files(db, [write_csv(tmp_path / "a.csv", SV_HEADERS, ROWS_CSV)])
     rows = [list(r) for r in ROWS_CSV]
     rows[2][5] = "2024-03-01"
@@ -228,7 +228,7 @@ def test_changed_row_bumps_the_revision_of_that_row_only(tmp_path: Path) -> None
 
 
 def test_yaml_meetings_and_obligations(tmp_path: Path) -> None:
-    db = facts.open_db(tmp_path / "b.db")
+    db = open_db(tmp_path / "b.db")
     report = facts.import_files(db, [EXAMPLES / "nykoping-2026.yaml"])
     kinds = {f.kind: f.rows for f in report.files}
     assert kinds == {"meeting": 6, "obligation": 10}

@@ -17,12 +17,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT, Bevaka, write_csv
+from conftest import ROOT, Bevaka, open_db, write_csv
 from openpyxl import Workbook, load_workbook
 
 from engine.config import load_config
 from engine.evaluate import evaluate
-from facts import import_files, open_db
+from facts import import_files
 
 EXAMPLES = ROOT / "examples"
 PLAN_XLSX = EXAMPLES / "internkontroll-2024.xlsx"

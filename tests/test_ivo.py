@@ -105,7 +105,7 @@ def test_report_files(bevaka: Bevaka) -> None:
 def test_bad_quarter_is_a_one_line_error(bevaka: Bevaka) -> None:
     result = bevaka.run("report", "ivo", "--quarter", "2024Q5")
     assert result.exit_code == 1
-    assert "Traceback" not in result.output and result.output.count("Error:") == 1
+    assert "Traceback" not in result.output and result.output.count("Fel:") == 1
     assert "kvartal" in result.output
 
 

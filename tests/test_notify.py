@@ -257,17 +257,6 @@ def test_only_transport_imports_yagmail() -> None:
     assert importers == ["transport.py"]
 
 
-def test_database_opened_before_import_gets_tables(
-    tmp_path: Path, smtp_server: SmtpServer  # noqa: F811
-) -> None:
-    import sqlite_utils
-
-    db = sqlite_utils.Database(tmp_path / "plain.db")  # no facts.store migrations ran
-    config = make_config(tmp_path, smtp_server.port)
-    assert notify(db, config, two_recipient_findings(), AS_OF, "run-1").send.sent == 2  # type: ignore[union-attr]
-    assert {"outbox", "notified", "notification_log"} <= set(db.table_names())
-
-
 def test_results_are_json_ready(tmp_path: Path, smtp_server: SmtpServer) -> None:  # noqa: F811
     import json
 

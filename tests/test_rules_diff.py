@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from dateutil.relativedelta import relativedelta
 from openpyxl import load_workbook
 
-from engine.cli import cli
+from bevaka.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2024, 12, 31)

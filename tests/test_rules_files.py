@@ -195,7 +195,7 @@ def test_validate_rejects_a_bad_parameter_in_config(bevaka: Bevaka) -> None:
     assert "Traceback" not in result.output
     result = bevaka.run("check", "--as-of", "2024-12-31", config=config)
     assert result.exit_code == 1
-    assert "Traceback" not in result.output and result.output.count("Error:") == 1
+    assert "Traceback" not in result.output and result.output.count("Fel:") == 1
 
 
 def test_overlapping_versions_are_rejected(tmp_path: Path) -> None:

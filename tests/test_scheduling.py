@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
+from conftest import open_db
 
-from engine import scheduling
+from bevaka import heartbeats, scheduling
 from engine.config import Config, DatabaseConfig, ScheduleConfig
-from facts.store import open_db
 
 STHLM = ZoneInfo("Europe/Stockholm")
 
@@ -140,9 +140,9 @@ def test_failed_run_does_not_cover_the_slot(tmp_path: Path) -> None:
     assert hb["summary"] is None
     assert scheduling.run_catch_up(db, cfg, job, _at(TODAY, 9, 5)) is not None
     assert job.calls == [TODAY, TODAY]
-    last = scheduling.last_heartbeat(db)
+    last = heartbeats.last_heartbeat(db)
     assert last is not None and last["ok"] is True
-    assert scheduling.last_heartbeat(db, "outbox") is None
+    assert heartbeats.last_heartbeat(db, "outbox") is None
 
 
 def test_catch_up_across_dst_change(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_raising_job_is_recorded_and_scheduler_keeps_going(tmp_path: Path) -> No
         outbox_calls.append(1)
         return {"sent": 0}
 
-    sched = scheduling.build_scheduler(cfg, job, outbox)
+    sched = scheduling.build_scheduler(cfg, job, outbox, db_path=cfg.db_path)
     sched.start()
     try:
         daily = sched.get_job("daily")
@@ -203,7 +203,7 @@ def test_raising_job_is_recorded_and_scheduler_keeps_going(tmp_path: Path) -> No
 
 def test_job_defaults_and_trigger(tmp_path: Path) -> None:
     cfg = _config(tmp_path, at="07:45")
-    sched = scheduling.build_scheduler(cfg, Recorder(), lambda: {})
+    sched = scheduling.build_scheduler(cfg, Recorder(), lambda: {}, db_path=cfg.db_path)
     sched.start(paused=True)
     try:
         job = sched.get_job("daily")
@@ -230,12 +230,12 @@ def test_serve_in_thread_with_stop_event(tmp_path: Path) -> None:
     job = Recorder()
     stop = threading.Event()
     open_db(cfg.db_path).close()  # schema first: the poll below must not race the migrations
-    t = threading.Thread(target=scheduling.serve, args=(cfg, job), kwargs={"stop_event": stop})
+    t = threading.Thread(target=scheduling.serve, args=(cfg, cfg.db_path, job), kwargs={"stop_event": stop})
     t.start()
     try:
         _wait_for(lambda: cfg.db_path.exists() and len(_heartbeats(cfg.db_path)) == 1)
-        with pytest.raises(RuntimeError, match="kör redan"):
-            scheduling.serve(cfg, job, stop_event=threading.Event())
+        with pytest.raises(scheduling.AlreadyServing, match="kör redan"):
+            scheduling.serve(cfg, cfg.db_path, job, stop_event=threading.Event())
     finally:
         stop.set()
         t.join(10)
@@ -250,20 +250,20 @@ SCRIPT = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from engine.config import Config, DatabaseConfig
-    from engine.scheduling import serve
-    from facts.store import open_db
+    from bevaka import open_database
+    from bevaka.scheduling import serve
 
     db_path, marker = sys.argv[1], Path(sys.argv[2])
 
     def job(as_of):
-        db = open_db(db_path)
+        db = open_database(db_path, create=True)
         db["job_runs"].insert({"as_of": as_of.isoformat()})
         db.close()
         marker.write_text("running")
         time.sleep(1.5)  # SIGTERM arrives while the job is still running
         return {"findings": 0}
 
-    serve(Config(database=DatabaseConfig(path=db_path)), job)
+    serve(Config(database=DatabaseConfig(path=db_path)), db_path, job)
     print("clean exit")
     """
 )

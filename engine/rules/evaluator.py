@@ -133,7 +133,7 @@ def _call(node: Call, env: dict[str, Any], lookups: Lookups | None) -> Any:
     if fn.needs_lookups:
         if lookups is None:
             raise EvalError(f"{node.func} behöver tillgång till andra fakta")
-        return fn.impl(CallContext(lookups, env), *args, **kwargs)
+        return fn.impl(CallContext(lookups, env, holds), *args, **kwargs)
     return fn.impl(*args, **kwargs)
 
 

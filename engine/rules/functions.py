@@ -70,10 +70,12 @@ def _to_date(value: Any) -> date | None:
 
 @dataclass
 class CallContext:
-    """What a function that reads other facts gets: the facts and the calling rule's names."""
+    """What a function that reads other facts gets: the facts, the calling rule's names and
+    the evaluator's ``holds`` (passed in, so this module does not import the evaluator)."""
 
     lookups: Lookups
     env: dict[str, Any]
+    holds: Callable[..., bool]
 
 
 def _matching(ctx: CallContext, fact_type: str, filters: dict[str, Any],
@@ -88,10 +90,8 @@ def _matching(ctx: CallContext, fact_type: str, filters: dict[str, Any],
     rows = index.get(tuple(_norm(filters[k]) for k in key), [])
     if where is None:
         return rows
-    from engine.rules.evaluator import holds
-
     node = _parsed(where)
-    return [r for r in rows if holds(node, {**ctx.env, **r}, ctx.lookups)]
+    return [r for r in rows if ctx.holds(node, {**ctx.env, **r}, ctx.lookups)]
 
 
 def _norm(value: Any) -> Any:
@@ -131,10 +131,8 @@ def _ratio(ctx: CallContext, fact_type: str, where: str, of: str | None = None,
     base = _matching(ctx, fact_type, filters, of)
     if not base:
         return None
-    from engine.rules.evaluator import holds
-
     node = _parsed(where)
-    hits = sum(1 for r in base if holds(node, {**ctx.env, **r}, ctx.lookups))
+    hits = sum(1 for r in base if ctx.holds(node, {**ctx.env, **r}, ctx.lookups))
     return 100.0 * hits / len(base)
 
 

@@ -19,12 +19,11 @@ personal data in it.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from types import FrameType
@@ -37,43 +36,23 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
+from bevaka.heartbeats import iso_seconds as _iso
+from bevaka.heartbeats import run_recorded, slot_covered
+from bevaka.schema import open_database
 from engine.config import Config
-from facts.store import open_db, register_migrations
+from facts.errors import UserError
 
 log = logging.getLogger("bevaka.scheduling")
+
+
+class AlreadyServing(UserError):
+    """Another ``bevaka serve`` holds the lock for this database."""
 
 DailyJob = Callable[[date], dict[str, Any]]
 OutboxJob = Callable[[], dict[str, Any]]
 
 JOB_DEFAULTS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
-DAILY_JOBS = ("daily", "catch-up")
-
-migrations = Migrations("bevaka.engine.scheduling")
-
-
-@migrations(name="create_heartbeats")
-def _create_heartbeats(db: Database) -> None:
-    db.execute(
-        """
-        CREATE TABLE heartbeats (
-            id INTEGER PRIMARY KEY,
-            job TEXT NOT NULL,
-            scheduled_for TEXT NOT NULL,
-            started_at TEXT NOT NULL,
-            finished_at TEXT NOT NULL,
-            ok INTEGER NOT NULL,
-            summary TEXT,
-            error TEXT
-        )
-        """
-    )
-    db.execute("CREATE INDEX heartbeats_job_slot ON heartbeats (job, scheduled_for)")
-
-
-register_migrations(migrations)
-
 
 # --- slots -------------------------------------------------------------------------------------
 
@@ -111,107 +90,6 @@ def latest_slot(config: Config, now: datetime | None = None) -> datetime:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _iso(dt: datetime) -> str:
-    return dt.isoformat(timespec="seconds")
-
-
-def _utc_now() -> str:
-    return _iso(datetime.now(UTC))
-
-
-# --- heartbeats --------------------------------------------------------------------------------
-
-
-def _one_line(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip()
-    line = " ".join(text.split())
-    return line[:500]
-
-
-def run_recorded(
-    db: Database, job_name: str, scheduled_for: datetime, fn: Callable[[], Any]
-) -> dict[str, Any]:
-    """Run ``fn`` and write its heartbeat whatever happens. Returns the heartbeat as a dict.
-
-    An exception from ``fn`` is logged and recorded (ok=0, one-line error), not re-raised.
-    """
-    started = _utc_now()
-    summary: str | None = None
-    error: str | None = None
-    try:
-        result = fn()
-        if result is None:
-            result = {}
-        elif not isinstance(result, dict):
-            result = {"result": result}
-        summary = json.dumps(result, sort_keys=True, ensure_ascii=False, default=str)
-        ok = True
-    except Exception as exc:  # noqa: BLE001 - the scheduler must keep running
-        log.exception("jobbet %s (%s) misslyckades", job_name, _iso(scheduled_for))
-        error = _one_line(exc)
-        ok = False
-    record = {
-        "job": job_name,
-        "scheduled_for": _iso(scheduled_for),
-        "started_at": started,
-        "finished_at": _utc_now(),
-        "ok": int(ok),
-        "summary": summary,
-        "error": error,
-    }
-    with db.atomic():
-        cur = db.execute(
-            "INSERT INTO heartbeats"
-            " (job, scheduled_for, started_at, finished_at, ok, summary, error) VALUES"
-            " (:job, :scheduled_for, :started_at, :finished_at, :ok, :summary, :error)",
-            record,
-        )
-    return _heartbeat_dict({"id": cur.lastrowid, **record})
-
-
-def _heartbeat_dict(row: dict[str, Any]) -> dict[str, Any]:
-    out = dict(row)
-    out["ok"] = bool(out["ok"])
-    if out.get("summary") is not None:
-        with suppress(ValueError):
-            out["summary"] = json.loads(out["summary"])
-    return out
-
-
-def last_heartbeat(db: Database, job: str | None = None) -> dict[str, Any] | None:
-    """The most recent heartbeat (optionally of one job), ``ok`` as bool and ``summary`` parsed."""
-    sql = "SELECT * FROM heartbeats"
-    params: list[Any] = []
-    if job is not None:
-        sql += " WHERE job = ?"
-        params.append(job)
-    cur = db.execute(sql + " ORDER BY id DESC LIMIT 1", params)
-    row = cur.fetchone()
-    if row is None:
-        return None
-    names = [d[0] for d in cur.description]
-    return _heartbeat_dict(dict(zip(names, row, strict=True)))
-
-
-def slot_covered(db: Database, slot: datetime) -> bool:
-    """Whether a successful daily or catch-up run covers ``slot`` (or a later one)."""
-    # Prefilter by the local date prefix (ISO strings sort by date), compare exactly in UTC.
-    floor = (slot.date() - timedelta(days=1)).isoformat()
-    rows = db.execute(
-        "SELECT scheduled_for FROM heartbeats"
-        " WHERE ok = 1 AND job IN (?, ?) AND scheduled_for >= ?",
-        [*DAILY_JOBS, floor],
-    ).fetchall()
-    target = slot.astimezone(UTC)
-    for (text,) in rows:
-        try:
-            when = datetime.fromisoformat(text)
-        except (TypeError, ValueError):
-            continue
-        if when.tzinfo is not None and when.astimezone(UTC) >= target:
-            return True
-    return False
-
 
 def run_catch_up(
     db: Database, config: Config, job: DailyJob, now: datetime | None = None
@@ -236,20 +114,20 @@ def build_scheduler(
     job: DailyJob,
     outbox_job: OutboxJob | None = None,
     *,
-    db_path: str | Path | None = None,
+    db_path: str | Path,
     clock: Callable[[], datetime] | None = None,
 ) -> BackgroundScheduler:
     """A (not yet started) scheduler with the ``daily`` job and, if given, the ``outbox`` job.
 
-    Each run opens its own connection to ``db_path`` (default ``config.db_path``) to write the
+    Each run opens its own connection to ``db_path`` to write the
     heartbeat (the schema is created here, before any worker runs). One worker thread: runs
     never overlap, so SQLite sees one writer at a time.
     """
     tz = _tz(config)
-    path = Path(db_path) if db_path is not None else config.db_path
+    path = Path(db_path)
     # Create/migrate the schema now: two first-time open_db calls racing on a fresh file
     # (worker thread vs. a reader) can fail with "database is locked".
-    open_db(path).close()
+    open_database(path, create=True).close()
 
     def now() -> datetime:
         return _aware(clock() if clock else None, tz)
@@ -290,7 +168,7 @@ def build_scheduler(
 
 def _with_db(path: Path, fn: Callable[[Database], Any]) -> None:
     try:
-        db = open_db(path)
+        db = open_database(path)
     except Exception:  # noqa: BLE001
         log.exception("kunde inte öppna databasen %s för hjärtslag", path)
         return
@@ -316,8 +194,9 @@ def _single_instance(db_path: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RuntimeError(
-                f"en annan 'bevaka serve' kör redan mot {db_path} (låsfil {lock_path})"
+            raise AlreadyServing(
+                f"en annan 'bevaka serve' kör redan mot {db_path} (låsfil {lock_path}); "
+                "stoppa den först eller använd en annan databas"
             ) from None
         try:
             yield
@@ -327,6 +206,7 @@ def _single_instance(db_path: Path) -> Iterator[None]:
 
 def serve(
     config: Config,
+    db_path: str | Path,
     job: DailyJob,
     outbox_job: OutboxJob | None = None,
     *,
@@ -340,7 +220,7 @@ def serve(
     before ``shutdown(wait=True)`` returns.
     """
     stop = stop_event or threading.Event()
-    db_path = config.db_path
+    db_path = Path(db_path)
     previous: dict[int, Any] = {}
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -355,7 +235,7 @@ def serve(
             scheduler = build_scheduler(config, job, outbox_job, db_path=db_path)
             scheduler.start(paused=True)
             try:
-                db = open_db(db_path)
+                db = open_database(db_path)
                 try:
                     run_catch_up(db, config, job)
                 finally:

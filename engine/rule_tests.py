@@ -20,7 +20,8 @@ from engine.evaluate import project
 from engine.materialize import refresh
 from engine.rules.loader import LoadedRule, RuleSet, _FileLoader
 from engine.rules.schema import Example
-from facts.store import migrate, upsert_facts
+from engine.schema import apply_schema
+from facts.store import upsert_facts
 from facts.types import fact_type
 
 
@@ -67,7 +68,7 @@ def _reload(lr: LoadedRule, params: dict[str, Any]) -> LoadedRule:
 def run_example(lr: LoadedRule, example: Example, window_days: int = 92) -> list[str]:
     """Problems found running one example (empty when it passes)."""
     db = sqlite_utils.Database(memory=True)
-    migrate(db)
+    apply_schema(db)
     for kind, rows in example.facts.items():
         ft = fact_type(kind)
         items = []

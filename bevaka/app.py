@@ -1,0 +1,205 @@
+"""The composition root: one object that does everything the command line and the service do.
+
+A :class:`Bevaka` holds the installation's configuration, the database path and the rule set,
+and wires the packages together in the one direction data flows: facts → engine →
+notifications. Every ``bevaka`` command is a few lines over one of its methods, and
+``bevaka serve`` calls the same methods on its schedule.
+
+Example::
+
+    from datetime import date
+    from bevaka import Bevaka
+
+    app = Bevaka.from_files(config="config.toml")
+    app.import_files(["examples/beslut-2024.xlsx"])
+    run = app.check(date(2024, 9, 30))
+    for f in run.findings:
+        print(f.id, f.status, f.due_on, f.why)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from bevaka.schema import open_database
+from engine.audit import VerifyResult, record_evaluation, runs, verify
+from engine.calendar import parse_quarter
+from engine.config import Config, load_config
+from engine.diff import diff_rulesets
+from engine.evaluate import evaluate, load_ruleset
+from engine.explain import explain_finding, why_not
+from engine.findings import Evaluation
+from engine.ivo import IvoReport, ivo_report, write_report
+from engine.rule_tests import TestReport, run_tests
+from engine.rules.loader import RuleSet, load_rules
+from facts.importer import ImportReport, import_files
+from notifications import NotifyResult, SendResult, notify, send_pending
+
+
+class Bevaka:
+    """An installation: configuration, database and rules, with a method per task.
+
+    The database is opened on first use (``create`` only by methods that write facts);
+    the rule set is loaded on first use and reused for the object's lifetime.
+    """
+
+    def __init__(self, config: Config | None = None, db_path: str | Path | None = None):
+        self.config = config or load_config()
+        self.db_path = Path(db_path) if db_path is not None else self.config.db_path
+        self._db: Database | None = None
+
+    @classmethod
+    def from_files(cls, config: str | Path | None = None, db: str | Path | None = None) -> Bevaka:
+        """Load ``config`` (or ``BEVAKA_CONFIG`` / ``./config.toml`` / defaults) and use ``db``
+        (or ``BEVAKA_DB`` / the config's ``[database] path``)."""
+        return cls(load_config(config), db)
+
+    # ---- resources ------------------------------------------------------------------------
+
+    def database(self, *, create: bool = False) -> Database:
+        """The open database (schema up to date); ``create`` allows a new file."""
+        if self._db is None:
+            self._db = open_database(self.db_path, create=create)
+        return self._db
+
+    @property
+    def db(self) -> Database:
+        return self.database()
+
+    @cached_property
+    def rules(self) -> RuleSet:
+        return load_ruleset(self.config)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def __enter__(self) -> Bevaka:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def today(self) -> date:
+        """Today in the configured time zone (the default ``as_of`` of every command)."""
+        return datetime.now(ZoneInfo(self.config.schedule.timezone)).date()
+
+    @contextmanager
+    def _read_only(self) -> Iterator[Database]:
+        """The database inside a transaction that is rolled back: nothing is written."""
+        db = self.db
+        db.conn.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+
+    # ---- facts ----------------------------------------------------------------------------
+
+    def import_files(self, paths: Sequence[str | Path], kind: str | None = None) -> ImportReport:
+        """Import register files, all or nothing per file (see :func:`facts.import_files`)."""
+        return import_files(self.database(create=True), paths, kind=kind)
+
+    # ---- evaluation -----------------------------------------------------------------------
+
+    def evaluate(self, as_of: date) -> Evaluation:
+        """Bring the deadlines up to date and project them onto ``as_of``; nothing is logged."""
+        return evaluate(self.db, self.config, as_of, self.rules)
+
+    def check(self, as_of: date, command: str = "check") -> Evaluation:
+        """Evaluate as of ``as_of`` and append the run to the audit log."""
+        ev = self.evaluate(as_of)
+        record_evaluation(self.db, ev, command)
+        return ev
+
+    def explain(self, finding_id: str, as_of: date) -> dict[str, Any]:
+        """The finding, its rule, derived values and source row. Writes nothing."""
+        with self._read_only() as db:
+            return explain_finding(db, self.config, finding_id, as_of, self.rules)
+
+    def why_not(self, subject: str, rule_id: str, as_of: date) -> dict[str, Any]:
+        """Why ``subject`` has (or has no) finding for ``rule_id``. Writes nothing."""
+        with self._read_only() as db:
+            return why_not(db, self.config, subject, rule_id, as_of, self.rules)
+
+    # ---- reports --------------------------------------------------------------------------
+
+    def report_ivo(self, quarter: str, out_dir: str | Path | None = None) -> tuple[IvoReport, list[Path]]:
+        """The IVO quarter report (logged as a run), and its CSV/XLSX files if ``out_dir``."""
+        parse_quarter(quarter)  # a mistyped quarter is reported before the database is opened
+        rep = ivo_report(self.db, self.config, quarter, self.rules)
+        record_evaluation(self.db, rep.evaluation, f"report ivo --quarter {rep.quarter}")
+        files = write_report(rep, out_dir) if out_dir else []
+        return rep, files
+
+    # ---- reminders ------------------------------------------------------------------------
+
+    def notify(self, as_of: date, dry_run: bool = False,
+               out_dir: str | Path | None = None) -> dict[str, Any]:
+        """The main job: evaluate, log, queue one digest per recipient and send (or write
+        ``.eml`` files with ``dry_run``). Returns a summary without personal data."""
+        ev = self.check(as_of, "daily --dry-run" if dry_run else "daily")
+        if dry_run and out_dir is None:
+            out_dir = self.config.resolve(self.config.notify.dry_run_dir)
+        result: NotifyResult = notify(self.db, self.config, ev.findings, as_of, ev.run_id,
+                                      dry_run=dry_run, out_dir=out_dir)
+        by_status: dict[str, int] = {}
+        for f in ev.findings:
+            by_status[f.status.value] = by_status.get(f.status.value, 0) + 1
+        return {"run_id": ev.run_id, "as_of": as_of.isoformat(), "findings": len(ev.findings),
+                "by_status": by_status, "notify": result.to_dict()}
+
+    def send_pending(self) -> SendResult:
+        """Send what is pending in the outbox (the service's retry job)."""
+        return send_pending(self.db, self.config)
+
+    # ---- rules ----------------------------------------------------------------------------
+
+    def validate_rules(self, rules_dir: str | Path | None = None) -> RuleSet:
+        """Load and type-check the rule packs; raises ``RuleLoadError`` listing every problem."""
+        if rules_dir is None:
+            return self.rules
+        return load_rules(rules_dir, self.config.params_for)
+
+    def test_rules(self) -> TestReport:
+        """Run the examples inside the rule files."""
+        return run_tests(self.rules, self.config.rules.resolved_window_days)
+
+    def diff_rules(self, old_dir: str | Path, new_dir: str | Path, as_of: date) -> dict[str, Any]:
+        """Findings that appear, disappear or change between two rule directories."""
+        return diff_rulesets(self.db, self.config, old_dir, new_dir, as_of)
+
+    # ---- audit ----------------------------------------------------------------------------
+
+    def audit_verify(self) -> VerifyResult:
+        return verify(self.db)
+
+    def audit_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        return runs(self.db, limit=limit)
+
+    # ---- the service ----------------------------------------------------------------------
+
+    def serve(self, stop_event: Any = None) -> None:
+        """Run the scheduler against this installation's database until SIGTERM."""
+        from bevaka.scheduling import serve
+
+        def job(as_of: date) -> dict[str, Any]:
+            with Bevaka(self.config, self.db_path) as app:
+                return app.notify(as_of)
+
+        def outbox_job() -> dict[str, Any]:
+            with Bevaka(self.config, self.db_path) as app:
+                return app.send_pending().to_dict()
+
+        self.database(create=True)
+        serve(self.config, self.db_path, job, outbox_job, stop_event=stop_event)

@@ -1,0 +1,59 @@
+"""``bevaka audit verify | log``."""
+
+from __future__ import annotations
+
+import click
+
+from bevaka.cli.context import Ctx, global_options, pass_ctx
+from bevaka.cli.output import emit_json
+
+
+@click.group()
+def audit() -> None:
+    """Revisionsloggen: kontrollera och läs."""
+
+
+@audit.command("verify")
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def audit_verify(obj: Ctx, as_json: bool) -> None:
+    """Kontrollera att revisionsloggens hashkedja är obruten. Felkod 1 och första felaktiga rad
+    om något ändrats, tagits bort eller flyttats.
+
+    \b
+    Exempel:
+        bevaka audit verify
+    """
+    result = obj.app.audit_verify()
+    if as_json:
+        emit_json(result.to_dict())
+    elif result.ok:
+        click.echo(f"Revisionsloggen är hel: {result.rows} rader, {result.runs} körningar.")
+    else:
+        click.echo(f"Revisionsloggen är bruten: {result.problem}", err=True)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@audit.command("log")
+@click.option("--limit", default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def audit_log(obj: Ctx, limit: int, as_json: bool) -> None:
+    """Lista de senaste körningarna i revisionsloggen.
+
+    \b
+    Exempel:
+        bevaka audit log --limit 5
+    """
+    data = obj.app.audit_runs(limit)
+    if as_json:
+        emit_json(data)
+        return
+    for r in data:
+        click.echo("  ".join(f"{k}={v}" for k, v in r.items()))
+
+
+COMMANDS = [audit]

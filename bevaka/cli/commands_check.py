@@ -1,0 +1,97 @@
+"""``bevaka check`` and ``bevaka explain``."""
+
+from __future__ import annotations
+
+import click
+
+from bevaka.cli.context import Ctx, as_of_option, global_options, parse_as_of, pass_ctx
+from bevaka.cli.output import console, emit_json, findings_table
+from engine.findings import STATUS_SV
+
+
+@click.command()
+@as_of_option
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(["upcoming", "due", "overdue", "resolved"]),
+              help="Visa bara dessa statusar (kan upprepas).")
+@click.option("--rule", "rule_ids", multiple=True, help="Visa bara dessa regler.")
+@click.option("--json", "as_json", is_flag=True, help="Skriv bevakningarna som JSON.")
+@global_options
+@pass_ctx
+def check(obj: Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tuple[str, ...],
+          as_json: bool) -> None:
+    """Utvärdera reglerna och visa bevakningarna per ett datum.
+
+    Varje körning skrivs i revisionsloggen.
+
+    \b
+    Exempel:
+        bevaka check --as-of 2024-09-30
+        bevaka check --status overdue --json
+    """
+    app = obj.app
+    day = parse_as_of(as_of, app)
+    ev = app.check(day)
+    findings = [f for f in ev.findings
+                if (not statuses or f.status.value in statuses)
+                and (not rule_ids or f.rule_id in rule_ids)]
+    if as_json:
+        emit_json([f.public_dict() for f in findings])
+        return
+    console.print(findings_table(findings, f"Bevakningar per {day}"))
+    counts = {s: sum(1 for f in findings if f.status == s) for s in STATUS_SV}
+    click.echo(", ".join(f"{STATUS_SV[s]}: {n}" for s, n in counts.items()) + f"  (körning {ev.run_id})")
+
+
+@click.command()
+@click.argument("finding_id", required=False)
+@click.option("--subject", help="Ärendet att förklara (med --rule): varför finns ingen bevakning?")
+@click.option("--rule", "rule_id", help="Regeln (med --subject).")
+@as_of_option
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def explain(obj: Ctx, finding_id: str | None, subject: str | None, rule_id: str | None,
+            as_of: str | None, as_json: bool) -> None:
+    """Förklara en bevakning, eller varför ett ärende saknar en. Ändrar inget i databasen.
+
+    \b
+    Exempel:
+        bevaka explain ivo.ej-verkstallt/D-2024-001 --as-of 2024-09-30
+        bevaka explain --subject D-2024-013 --rule ivo.ej-verkstallt
+    """
+    app = obj.app
+    day = parse_as_of(as_of, app)
+    if finding_id:
+        data = app.explain(finding_id, day)
+        if as_json:
+            emit_json(data)
+            return
+        f = data["finding"]
+        click.echo(f"{f['id']}  ({STATUS_SV[f['status']]}, frist {f['due_on']})")
+        click.echo(f"Regel: {data['rule']['id']} v{data['rule']['version']}: {data['rule']['title']}")
+        click.echo(f"Varför: {f['why']}")
+        click.echo(f"Rättslig grund: {'; '.join(f['legal_basis'])}")
+        for k, v in data["derived"].items():
+            click.echo(f"  {k} = {v}")
+        if data["provenance"]:
+            p = data["provenance"]
+            click.echo(f"Källa: {p['source']} rad {p['row']} (importerad {p['imported_at']})")
+        return
+    if not (subject and rule_id):
+        raise click.UsageError("ange FINDING_ID, eller både --subject och --rule")
+    data = app.why_not(subject, rule_id, day)
+    if as_json:
+        emit_json(data)
+        return
+    if data["finding"]:
+        click.echo(f"{subject} har bevakningen {data['finding']['id']}: {data['finding']['why']}")
+    for c in data["conditions"]:
+        click.echo(f"  [{'x' if c['holds'] else ' '}] {c['condition']}")
+    for k, v in data["values"].items():
+        click.echo(f"  {k} = {v}")
+    for r in data["reasons"]:
+        click.echo(f"Ingen bevakning: {r}")
+
+
+COMMANDS = [check, explain]

@@ -1,0 +1,66 @@
+"""``bevaka notify`` and ``bevaka serve``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bevaka.cli.context import Ctx, as_of_option, global_options, parse_as_of, pass_ctx
+from bevaka.cli.output import emit_json
+
+
+@click.command()
+@as_of_option
+@click.option("--dry-run", is_flag=True, help="Skriv .eml-filer i stället för att skicka.")
+@click.option("--out", "out_dir", help="Katalog för .eml vid --dry-run (standard: [notify] dry_run_dir).")
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, as_json: bool) -> None:
+    """Utvärdera och skicka en sammanställning per mottagare. Redan skickat skickas inte igen;
+    meddelanden som inte gick iväg skickas vid nästa körning.
+
+    \b
+    Exempel:
+        bevaka notify --dry-run --out utkorg/
+    """
+    app = obj.app
+    summary = app.notify(parse_as_of(as_of, app), dry_run=dry_run, out_dir=out_dir)
+    if as_json:
+        emit_json(summary)
+        return
+    n = summary["notify"]
+    q = n.get("queue") or {}
+    line = (f"{summary['findings']} bevakningar per {summary['as_of']}: "
+            f"{q.get('queued', 0)} sammanställningar köade ({q.get('reminders', 0)} påminnelser), "
+            f"{q.get('blocked', 0)} stoppade (personnummer)")
+    if n.get("send"):
+        s = n["send"]
+        line += f"; skickade {s.get('sent', 0)}, kvar i utkorgen {s.get('pending', 0)}"
+    if n.get("files"):
+        line += f"; {len(n['files'])} .eml-filer i {Path(n['files'][0]).parent}"
+    click.echo(line)
+    for role in q.get("unaddressed", []):
+        click.echo(f"Ingen adress för {role}: lägg till den under [roles] i config.toml", err=True)
+
+
+@click.command()
+@global_options
+@pass_ctx
+def serve(obj: Ctx) -> None:
+    """Kör schemaläggaren: dagligt jobb vid [schedule] time (Europe/Stockholm), ikappkörning vid
+    start om ett jobb missats, nya sändningsförsök var [schedule] outbox_every_minutes.
+    Avslutas rent på SIGTERM.
+
+    \b
+    Exempel:
+        bevaka serve
+    """
+    app = obj.app
+    click.echo(f"bevaka serve: dagligt jobb {app.config.schedule.time} {app.config.schedule.timezone}"
+               f", databas {app.db_path}")
+    app.serve()
+
+
+COMMANDS = [notify, serve]

@@ -1,0 +1,33 @@
+"""Printing: JSON for machines, rich tables for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from engine.findings import STATUS_SV, Finding
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def findings_table(findings: list[Finding], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    for col in ("Status", "Frist", "Ärende", "Regel", "Allvar", "Dagar", "Mottagare"):
+        table.add_column(col)
+    style = {"overdue": "red", "due": "yellow", "upcoming": "cyan", "resolved": "green"}
+    for f in findings:
+        days = (f"+{f.days_overdue}" if f.status == "overdue"
+                else f"sen {f.late_days}" if f.late_days else "")
+        table.add_row(f"[{style[f.status.value]}]{STATUS_SV[f.status]}[/]", str(f.due_on),
+                      f.subject, f.rule_id, f.severity + (" ↑" if f.escalated else ""), days,
+                      ", ".join(f.recipients))
+    return table
