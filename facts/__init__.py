@@ -10,9 +10,13 @@ package's schema)::
 
 # Domain modules register their fact types first, so the store creates their tables.
 # (one import line per facts/kinds_*.py module; keep them above facts.store)
+# The order is the order of FACT_TYPES (import guessing breaks ties by it, snapshot_hash reads it).
 from facts import kinds_agreement  # noqa: F401  # isort: skip
+from facts import kinds_quality  # noqa: F401  # isort: skip
+from facts import kinds_complaints  # noqa: F401  # isort: skip
+from facts import kinds_balanslista  # noqa: F401  # isort: skip
 from facts import kinds_registers  # noqa: F401  # isort: skip
-from facts import kinds_control  # noqa: F401
+from facts import kinds_control  # noqa: F401  # isort: skip
 from facts.dates import DateParseError, parse_date
 from facts.errors import UserError
 from facts.importer import FactImportError, ImportReport, import_files

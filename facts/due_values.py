@@ -37,14 +37,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from facts.vocabulary import MONTH_WORDS, MONTHS, quarter_months, quarter_of
+
+__all__ = ["MONTHS", "DueValue", "DueValueError", "format_due", "parse_due"]
+
 DELAR_MONTH = 8  # "delår": the interim report per August
 BOKSLUT_MONTH = 2  # "bokslut": the annual accounts, handled by the committee in February
 
-MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-          "september", "oktober", "november", "december")
-_ABBREV = {"jan": 1, "feb": 2, "febr": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-           "sep": 9, "sept": 9, "okt": 10, "nov": 11, "dec": 12}
-_MONTH_WORDS: dict[str, int] = {**{m: i for i, m in enumerate(MONTHS, start=1)}, **_ABBREV}
 POINTS = {"delår": DELAR_MONTH, "bokslut": BOKSLUT_MONTH}
 _KEYWORDS = ("paus", "varje", "nämnd", "förutom", "år", "årligen", "och", "q", *POINTS)
 
@@ -87,14 +86,14 @@ class DueValue:
         if self.month is not None:
             return date(self.year, self.month, 1)
         assert self.quarter is not None
-        return date(self.year, 3 * self.quarter - 2, 1)
+        return date(self.year, quarter_months(self.quarter)[0], 1)
 
     @property
     def end(self) -> date | None:
         """Last day of an absolute due period."""
         if self.kind != "absolute" or self.year is None:
             return None
-        last_month = self.month if self.month is not None else 3 * (self.quarter or 1)
+        last_month = self.month if self.month is not None else quarter_months(self.quarter or 1)[2]
         return date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])
 
     @property
@@ -207,7 +206,7 @@ class _Parser:
             if month is None:
                 raise self.error(tok, f"väntade en månad i kvartalet men fann '{tok.text}'"
                                  f"{_suggest(tok.text)}")
-            if (month - 1) // 3 + 1 != quarter:
+            if quarter_of(month) != quarter:
                 raise self.error(tok, f"{MONTHS[month - 1]} ligger inte i Q{quarter}")
             self.i += 1
         self.done()
@@ -261,7 +260,7 @@ class _Parser:
 
 
 def _month_of(word: str) -> int | None:
-    return _MONTH_WORDS.get(word)
+    return MONTH_WORDS.get(word)
 
 
 def _item_name(word: str) -> str | None:

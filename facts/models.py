@@ -11,57 +11,35 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from facts.dates import parse_date
+from facts.fields import (
+    CaseRef,
+    Date,
+    OptDate,
+    OptRoleOrEmail,
+    OptStr,
+    RoleOrEmail,
+    Text,
+    blank_as,
+    check_case_ref,
+    check_recipient,
+    header,
+    in_order,
+    years,
+)
 from facts.personnummer import is_personnummer
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ROLE = re.compile(r"^[a-zåäö0-9_.-]+$")
-
-
-def _date(value: Any) -> date | None:
-    return parse_date(value)
-
-
-Date = Annotated[date, BeforeValidator(_date)]
-OptDate = Annotated[date | None, BeforeValidator(_date)]
-
-
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value.strip() if isinstance(value, str) else value
-
-
-OptStr = Annotated[str | None, BeforeValidator(_blank_to_none)]
+__all__ = [
+    "Date", "Decision", "Fact", "Law", "Meeting", "Obligation", "OptDate", "OptStr", "Sex",
+    "Submission", "check_case_ref", "check_recipient", "looks_like_personnummer",
+    "normalise_period",
+]
 
 
 def looks_like_personnummer(text: str) -> bool:
     """True if ``text`` is a valid Swedish personnummer or samordningsnummer."""
     return is_personnummer(text.strip())
-
-
-def check_case_ref(value: str) -> str:
-    value = str(value).strip()
-    if not value:
-        raise ValueError("ärendenummer saknas")
-    if looks_like_personnummer(value):
-        raise ValueError("ser ut som ett personnummer; använd ärendets diarienummer")
-    return value
-
-
-def check_recipient(value: str) -> str:
-    """An e-mail address or a role key from config.toml [roles]."""
-    value = str(value).strip()
-    if _EMAIL.match(value):
-        return value.lower()
-    key = value.lower()
-    if _ROLE.match(key):
-        return key
-    raise ValueError(
-        f"{value!r} är varken en e-postadress eller en rollnyckel (t.ex. handlaggare_ao)"
-    )
 
 
 class Fact(BaseModel):
@@ -88,24 +66,23 @@ _SEX = {"man": "Man", "m": "Man", "kvinna": "Kvinna", "k": "Kvinna", "kv": "Kvin
 class Decision(Fact):
     """A favourable decision (gynnande beslut) under SoL or LSS. Catalogue F14."""
 
-    id: str
-    law: Law
-    area: OptStr = None
-    service: OptStr = None
-    decided_on: Date
-    executed_on: OptDate = None
-    interrupted_on: OptDate = None
-    resumed_on: OptDate = None
-    sex: Sex | None = None
-    birth_year: int | None = None
-    officer: OptStr = None
-    reason: OptStr = None
-    note: OptStr = None
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _case(cls, v: Any) -> str:
-        return check_case_ref(v)
+    id: CaseRef = header("Ärende", "Diarienummer", "Dnr", "Ärendenummer", "Ärende-id")
+    law: Law = header("Lag", "Lagrum")
+    area: OptStr = header("Verksamhet", "Verksamhetsområde", default=None)
+    service: OptStr = header("Insats", "Bistånd", "Beslut om", default=None)
+    decided_on: Date = header("Beslutsdatum", "Beslutsdat", "Beslutat")
+    executed_on: OptDate = header("Verkställd", "Verkställighetsdatum", "Verkställt",
+                                  "Verkställt datum", default=None)
+    interrupted_on: OptDate = header("Avbrott", "Avbrottsdatum", "Avbrott datum", default=None)
+    resumed_on: OptDate = header("Återupptagen", "Återupptaget", "Åter verkställt",
+                                 "Återupptaget datum", default=None)
+    sex: Sex | None = header("Kön", default=None)
+    birth_year: Annotated[int | None, years(1890, 2100, what="födelseår", missing=None,
+                                           dates=True)] = header(
+        "Födelseår", "Födelsedatum", "birth_date", default=None)
+    officer: OptRoleOrEmail = header("Handläggare", "Ansvarig handläggare", default=None)
+    reason: OptStr = header("Orsak", "Skäl", default=None)
+    note: OptStr = header("Anteckning", "Ant", "Kommentar", default=None)
 
     @field_validator("law", mode="before")
     @classmethod
@@ -127,73 +104,40 @@ class Decision(Fact):
             raise ValueError(f"{v!r} är inget kön; skriv Man, Kvinna eller Annat")
         return _SEX[key]
 
-    @field_validator("birth_year", mode="before")
-    @classmethod
-    def _birth_year(cls, v: Any) -> Any:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            return None
-        if isinstance(v, date):
-            return v.year
-        text = str(v).strip()
-        if re.fullmatch(r"\d{4}(\.0)?", text):
-            year = int(float(text))
-        else:
-            parsed = parse_date(text)
-            year = parsed.year if parsed else 0
-        if not 1890 <= year <= 2100:
-            raise ValueError(f"{v!r} är inget födelseår")
-        return year
-
-    @field_validator("officer", mode="before")
-    @classmethod
-    def _officer(cls, v: Any) -> Any:
-        v = _blank_to_none(v)
-        return None if v is None else check_recipient(v)
+    _order = in_order(("decided_on", "executed_on", "verkställighetsdatum ligger före beslutsdatum"),
+                      ("interrupted_on", "resumed_on", "återupptagen före avbrottet"))
 
     @model_validator(mode="after")
-    def _order(self) -> Decision:
-        if self.executed_on and self.executed_on < self.decided_on:
-            raise ValueError("verkställighetsdatum ligger före beslutsdatum")
+    def _resumed(self) -> Decision:
         if self.resumed_on and not self.interrupted_on:
             raise ValueError("återupptagen utan avbrottsdatum")
-        if self.interrupted_on and self.resumed_on and self.resumed_on < self.interrupted_on:
-            raise ValueError("återupptagen före avbrottet")
         return self
 
 
 class Meeting(Fact):
     """A committee meeting (nämndsammanträde). Catalogue F03."""
 
-    body: str = "VON"
-    date: Date
-    title: OptStr = None
+    body: Annotated[Text, blank_as("VON")] = header("Nämnd", "Organ", default="VON")
+    date: Date = header("Datum", "Sammanträde", "Sammanträdesdatum")
+    title: OptStr = header("Rubrik", "Benämning", default=None)
 
 
 class Obligation(Fact):
     """A dated reporting obligation: a written report due before a meeting. Catalogue F02."""
 
-    id: str
-    title: str
-    recipient: str = "sakkunnig"
-    form: OptStr = "Skriftlig rapport"
-    due_on: OptDate = None
-    meeting_on: OptDate = None
-    body: str = "VON"
-    agreement: OptStr = None
-    responsible: str = "divisionschef"
-    source: OptStr = None
-
-    @field_validator("responsible", mode="before")
-    @classmethod
-    def _responsible(cls, v: Any) -> Any:
-        v = _blank_to_none(v)
-        return "divisionschef" if v is None else check_recipient(v)
-
-    @field_validator("body", "recipient", mode="before")
-    @classmethod
-    def _defaults(cls, v: Any, info: Any) -> Any:
-        v = _blank_to_none(v)
-        return v if v is not None else {"body": "VON", "recipient": "sakkunnig"}[info.field_name]
+    id: Text = header("Id", "Nr", "Nummer")
+    title: Text = header("Rubrik", "Mål", "Uppdrag", "Avser")
+    recipient: Annotated[Text, blank_as("sakkunnig")] = header("Rapport till", "Mottagare",
+                                                                default="sakkunnig")
+    form: OptStr = header("Form", "Rapportform", default="Skriftlig rapport")
+    due_on: OptDate = header("Senast", "Senast datum", "Sista dag", default=None)
+    meeting_on: OptDate = header("Inför sammanträde", "Inför nämndsammanträdet", "Sammanträde",
+                                 default=None)
+    body: Annotated[Text, blank_as("VON")] = header("Nämnd", default="VON")
+    agreement: OptStr = header("Överenskommelse", "Avtal", default=None)
+    responsible: Annotated[RoleOrEmail, blank_as("divisionschef")] = header(
+        "Ansvarig", default="divisionschef")
+    source: OptStr = header("Källa", default=None)
 
     @model_validator(mode="after")
     def _dated(self) -> Obligation:
@@ -206,10 +150,10 @@ class Submission(Fact):
     """A report handed in for an obligation. ``period`` says which occurrence of a recurring
     obligation it is for: ``2026-03`` (month), ``2026Q1`` (quarter) or ``2026`` (year)."""
 
-    obligation_id: str
-    submitted_on: Date
-    note: OptStr = None
-    period: OptStr = None
+    obligation_id: Text = header("Rapport", "Skyldighet", "Id")
+    submitted_on: Date = header("Inlämnad", "Inkommen", "Datum")
+    note: OptStr = header("Anteckning", default=None)
+    period: OptStr = header("Period", "Avser period", default=None)
 
     @field_validator("period", mode="before")
     @classmethod

@@ -1,8 +1,9 @@
 """The registry of fact types: model, table, natural key and the headers each is exported with.
 
-Header matching is case-insensitive and ignores surrounding spaces, a trailing dot or colon,
-so ``Beslutsdat.`` and ``beslutsdatum`` both map to ``decided_on``. English field names
-always work too.
+Each model declares its fields' Swedish headers on the fields themselves
+(:func:`facts.fields.header`). Header matching is case-insensitive and ignores surrounding
+spaces, a trailing dot or colon, so ``Beslutsdat.`` and ``beslutsdatum`` both map to
+``decided_on``. English field names always work too.
 """
 
 from __future__ import annotations
@@ -17,16 +18,24 @@ from pydantic import BaseModel
 
 from facts import models
 from facts.errors import UserError
+from facts.fields import headers_of
 
 
 @dataclass(frozen=True)
 class FactType:
+    """A fact type. ``headers`` (normalised header → field) is read from the model's fields
+    (declared with :func:`facts.fields.header`) unless given."""
+
     name: str
     model: type[BaseModel]
     table: str
     key: tuple[str, ...]
     title_sv: str
     headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.headers:
+            object.__setattr__(self, "headers", model_headers(self.model))
 
     def field_for(self, header: str) -> str | None:
         """The model field a column header maps to, or None."""
@@ -37,10 +46,30 @@ class FactType:
 
     def header_for(self, field_name: str) -> str:
         """The first Swedish header documented for a field (for messages)."""
+        info = self.model.model_fields.get(field_name)
+        declared = headers_of(info.json_schema_extra) if info else []
+        if declared:
+            return declared[0]
         for header, name in self.headers.items():
             if name == field_name:
                 return header.capitalize()
         return field_name
+
+
+def model_headers(model: type[BaseModel]) -> dict[str, str]:
+    """Normalised header → field name, from the headers declared on the model's fields.
+
+    A header declared for two fields is an error: a column must map to one field.
+    """
+    out: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        for header in headers_of(info.json_schema_extra):
+            norm = normalise_header(header)
+            if out.get(norm, name) != name:
+                raise ValueError(f"{model.__name__}: header {header!r} is declared for both "
+                                 f"{out[norm]!r} and {name!r}")
+            out[norm] = name
+    return out
 
 
 def unwrap_annotation(annotation: Any) -> Any:
@@ -59,83 +88,14 @@ def normalise_header(header: object) -> str:
     return re.sub(r"\s+", " ", text)
 
 
-def _aliases(mapping: dict[str, list[str]]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, headers in mapping.items():
-        for h in headers:
-            out[normalise_header(h)] = name
-    return out
-
-
-DECISION = FactType(
-    name="decision",
-    model=models.Decision,
-    table="decisions",
-    key=("id",),
-    title_sv="Gynnande beslut",
-    headers=_aliases({
-        "id": ["Ärende", "Diarienummer", "Dnr", "Ärendenummer", "Ärende-id"],
-        "law": ["Lag", "Lagrum"],
-        "area": ["Verksamhet", "Verksamhetsområde"],
-        "service": ["Insats", "Bistånd", "Beslut om"],
-        "decided_on": ["Beslutsdatum", "Beslutsdat", "Beslutat"],
-        "executed_on": ["Verkställd", "Verkställighetsdatum", "Verkställt", "Verkställt datum"],
-        "interrupted_on": ["Avbrott", "Avbrottsdatum", "Avbrott datum"],
-        "resumed_on": ["Återupptagen", "Återupptaget", "Åter verkställt", "Återupptaget datum"],
-        "sex": ["Kön"],
-        "birth_year": ["Födelseår", "Födelsedatum", "birth_date"],
-        "officer": ["Handläggare", "Ansvarig handläggare"],
-        "reason": ["Orsak", "Skäl"],
-        "note": ["Anteckning", "Ant", "Kommentar"],
-    }),
-)
-
-MEETING = FactType(
-    name="meeting",
-    model=models.Meeting,
-    table="meetings",
-    key=("body", "date"),
-    title_sv="Nämndsammanträde",
-    headers=_aliases({
-        "body": ["Nämnd", "Organ"],
-        "date": ["Datum", "Sammanträde", "Sammanträdesdatum"],
-        "title": ["Rubrik", "Benämning"],
-    }),
-)
-
-OBLIGATION = FactType(
-    name="obligation",
-    model=models.Obligation,
-    table="obligations",
-    key=("id",),
-    title_sv="Rapporteringsskyldighet",
-    headers=_aliases({
-        "id": ["Id", "Nr", "Nummer"],
-        "title": ["Rubrik", "Mål", "Uppdrag", "Avser"],
-        "recipient": ["Rapport till", "Mottagare"],
-        "form": ["Form", "Rapportform"],
-        "due_on": ["Senast", "Senast datum", "Sista dag"],
-        "meeting_on": ["Inför sammanträde", "Inför nämndsammanträdet", "Sammanträde"],
-        "body": ["Nämnd"],
-        "agreement": ["Överenskommelse", "Avtal"],
-        "responsible": ["Ansvarig"],
-        "source": ["Källa"],
-    }),
-)
-
-SUBMISSION = FactType(
-    name="submission",
-    model=models.Submission,
-    table="submissions",
-    key=("obligation_id", "submitted_on"),
-    title_sv="Inlämnad rapport",
-    headers=_aliases({
-        "obligation_id": ["Rapport", "Skyldighet", "Id"],
-        "submitted_on": ["Inlämnad", "Inkommen", "Datum"],
-        "note": ["Anteckning"],
-        "period": ["Period", "Avser period"],
-    }),
-)
+DECISION = FactType(name="decision", model=models.Decision, table="decisions", key=("id",),
+                    title_sv="Gynnande beslut")
+MEETING = FactType(name="meeting", model=models.Meeting, table="meetings", key=("body", "date"),
+                   title_sv="Nämndsammanträde")
+OBLIGATION = FactType(name="obligation", model=models.Obligation, table="obligations",
+                      key=("id",), title_sv="Rapporteringsskyldighet")
+SUBMISSION = FactType(name="submission", model=models.Submission, table="submissions",
+                      key=("obligation_id", "submitted_on"), title_sv="Inlämnad rapport")
 
 FACT_TYPES: dict[str, FactType] = {t.name: t for t in (DECISION, MEETING, OBLIGATION, SUBMISSION)}
 PLURALS = {t.table: t.name for t in FACT_TYPES.values()}
