@@ -34,13 +34,14 @@ from engine.audit import VerifyResult, record_evaluation, runs, verify
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
 from engine.diff import diff_rulesets
-from engine.evaluate import evaluate, load_ruleset
+from engine.evaluate import RuleSets, evaluate
 from engine.explain import explain_finding, why_not
 from engine.findings import Evaluation
 from engine.ivo import IvoReport, ivo_report, write_report
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet, load_rules
 from facts.importer import ImportReport, import_files
+from facts.orgs import check_org
 from notifications import NotifyResult, SendResult, notify, send_pending
 
 
@@ -75,8 +76,18 @@ class Bevaka:
         return self.database()
 
     @cached_property
+    def rulesets(self) -> RuleSets:
+        """The rules per organisation (shared unless an organisation has its own params)."""
+        return RuleSets(self.config)
+
+    @property
     def rules(self) -> RuleSet:
-        return load_ruleset(self.config)
+        """The installation's rule set (without any organisation's own parameters)."""
+        return self.rulesets.base
+
+    def org(self, org: str | None) -> str:
+        """``org`` checked, or the configured default organisation (``[org] default``)."""
+        return check_org(org) if org else self.config.default_org
 
     def close(self) -> None:
         if self._db is not None:
@@ -106,49 +117,60 @@ class Bevaka:
 
     # ---- facts ----------------------------------------------------------------------------
 
-    def import_files(self, paths: Sequence[str | Path], kind: str | None = None) -> ImportReport:
-        """Import register files, all or nothing per file (see :func:`facts.import_files`)."""
-        return import_files(self.database(create=True), paths, kind=kind)
+    def import_files(self, paths: Sequence[str | Path], kind: str | None = None,
+                     org: str | None = None) -> ImportReport:
+        """Import register files as facts of ``org`` (default ``[org] default``), all or
+        nothing per file (see :func:`facts.import_files`)."""
+        return import_files(self.database(create=True), paths, kind=kind, org=self.org(org))
 
     # ---- evaluation -----------------------------------------------------------------------
 
-    def evaluate(self, as_of: date) -> Evaluation:
-        """Bring the deadlines up to date and project them onto ``as_of``; nothing is logged."""
-        return evaluate(self.db, self.config, as_of, self.rules)
+    def evaluate(self, as_of: date, org: str | None = None) -> Evaluation:
+        """Bring the deadlines up to date and project them onto ``as_of``, for ``org`` or
+        every organisation in the database; nothing is logged."""
+        return evaluate(self.db, self.config, as_of, self.rulesets,
+                        org=check_org(org) if org else None)
 
-    def check(self, as_of: date, command: str = "check") -> Evaluation:
+    def check(self, as_of: date, org: str | None = None, command: str = "check") -> Evaluation:
         """Evaluate as of ``as_of`` and append the run to the audit log."""
-        ev = self.evaluate(as_of)
+        ev = self.evaluate(as_of, org)
         record_evaluation(self.db, ev, command)
         return ev
 
-    def explain(self, finding_id: str, as_of: date) -> dict[str, Any]:
+    def explain(self, finding_id: str, as_of: date, org: str | None = None) -> dict[str, Any]:
         """The finding, its rule, derived values and source row. Writes nothing."""
+        o = self.org(org)
         with self._read_only() as db:
-            return explain_finding(db, self.config, finding_id, as_of, self.rules)
+            return explain_finding(db, self.config, finding_id, as_of, o, self.rulesets.for_org(o))
 
-    def why_not(self, subject: str, rule_id: str, as_of: date) -> dict[str, Any]:
+    def why_not(self, subject: str, rule_id: str, as_of: date,
+                org: str | None = None) -> dict[str, Any]:
         """Why ``subject`` has (or has no) finding for ``rule_id``. Writes nothing."""
+        o = self.org(org)
         with self._read_only() as db:
-            return why_not(db, self.config, subject, rule_id, as_of, self.rules)
+            return why_not(db, self.config, subject, rule_id, as_of, o, self.rulesets.for_org(o))
 
     # ---- reports --------------------------------------------------------------------------
 
-    def report_ivo(self, quarter: str, out_dir: str | Path | None = None) -> tuple[IvoReport, list[Path]]:
-        """The IVO quarter report (logged as a run), and its CSV/XLSX files if ``out_dir``."""
+    def report_ivo(self, quarter: str, out_dir: str | Path | None = None,
+                   org: str | None = None) -> tuple[IvoReport, list[Path]]:
+        """The IVO quarter report of ``org`` (logged as a run), and its CSV/XLSX files if
+        ``out_dir``."""
         parse_quarter(quarter)  # a mistyped quarter is reported before the database is opened
-        rep = ivo_report(self.db, self.config, quarter, self.rules)
+        o = self.org(org)
+        rep = ivo_report(self.db, self.config, quarter, o, self.rulesets.for_org(o))
         record_evaluation(self.db, rep.evaluation, f"report ivo --quarter {rep.quarter}")
         files = write_report(rep, out_dir) if out_dir else []
         return rep, files
 
     # ---- reminders ------------------------------------------------------------------------
 
-    def notify(self, as_of: date, dry_run: bool = False,
-               out_dir: str | Path | None = None) -> dict[str, Any]:
-        """The main job: evaluate, log, queue one digest per recipient and send (or write
-        ``.eml`` files with ``dry_run``). Returns a summary without personal data."""
-        ev = self.check(as_of, "daily --dry-run" if dry_run else "daily")
+    def notify(self, as_of: date, dry_run: bool = False, out_dir: str | Path | None = None,
+               org: str | None = None) -> dict[str, Any]:
+        """The main job: evaluate (``org`` or every organisation), log, queue one digest per
+        organisation and recipient and send (or write ``.eml`` files with ``dry_run``).
+        Returns a summary without personal data."""
+        ev = self.check(as_of, org, "daily --dry-run" if dry_run else "daily")
         if dry_run and out_dir is None:
             out_dir = self.config.resolve(self.config.notify.dry_run_dir)
         result: NotifyResult = notify(self.db, self.config, ev.findings, as_of, ev.run_id,
@@ -156,7 +178,8 @@ class Bevaka:
         by_status: dict[str, int] = {}
         for f in ev.findings:
             by_status[f.status.value] = by_status.get(f.status.value, 0) + 1
-        return {"run_id": ev.run_id, "as_of": as_of.isoformat(), "findings": len(ev.findings),
+        return {"run_id": ev.run_id, "as_of": as_of.isoformat(), "orgs": ev.orgs,
+                "findings": len(ev.findings),
                 "by_status": by_status, "notify": result.to_dict()}
 
     def send_pending(self) -> SendResult:
@@ -175,9 +198,10 @@ class Bevaka:
         """Run the examples inside the rule files."""
         return run_tests(self.rules, self.config.rules.resolved_window_days)
 
-    def diff_rules(self, old_dir: str | Path, new_dir: str | Path, as_of: date) -> dict[str, Any]:
-        """Findings that appear, disappear or change between two rule directories."""
-        return diff_rulesets(self.db, self.config, old_dir, new_dir, as_of)
+    def diff_rules(self, old_dir: str | Path, new_dir: str | Path, as_of: date,
+                   org: str | None = None) -> dict[str, Any]:
+        """Findings of ``org`` that appear, disappear or change between two rule directories."""
+        return diff_rulesets(self.db, self.config, old_dir, new_dir, as_of, self.org(org))
 
     # ---- audit ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from facts.errors import UserError
+from facts.orgs import DEFAULT_ORG, check_org
 
 
 class ConfigError(UserError):
@@ -76,8 +77,31 @@ class ScheduleConfig(_Section):
         return v
 
 
+class OrgSection(_Section):
+    """``[org]``: the organisation of commands run without ``--org``."""
+
+    default: str = DEFAULT_ORG
+
+    @field_validator("default")
+    @classmethod
+    def _org(cls, v: str) -> str:
+        return check_org(v)
+
+
+class OrgConfig(_Section):
+    """``[orgs."kommun/nämnd"]``: one organisation's name, and the role addresses and rule
+    parameters where it differs from the installation-wide ``[roles]`` and ``[params]``."""
+
+    name: str = ""
+    roles: dict[str, str] = {}
+    params: dict[str, Any] = {}
+    rule_params: dict[str, dict[str, Any]] = {}
+
+
 class Config(_Section):
     database: DatabaseConfig = DatabaseConfig()
+    org: OrgSection = OrgSection()
+    orgs: dict[str, OrgConfig] = {}
     rules: RulesConfig = RulesConfig()
     params: dict[str, Any] = {}
     rule_params: dict[str, dict[str, Any]] = {}
@@ -87,6 +111,13 @@ class Config(_Section):
     schedule: ScheduleConfig = ScheduleConfig()
 
     base_dir: Path = Path(".")
+
+    @field_validator("orgs")
+    @classmethod
+    def _orgs(cls, v: dict[str, OrgConfig]) -> dict[str, OrgConfig]:
+        for key in v:
+            check_org(key)
+        return v
 
     def resolve(self, path: str) -> Path:
         p = Path(path)
@@ -101,17 +132,37 @@ class Config(_Section):
     def rules_dir(self) -> Path:
         return self.resolve(self.rules.dir)
 
-    def params_for(self, rule_id: str) -> dict[str, Any]:
-        """Installation overrides for one rule: global [params], then [rule_params."id"]."""
+    @property
+    def default_org(self) -> str:
+        return self.org.default
+
+    def org_config(self, org: str | None) -> OrgConfig:
+        return self.orgs.get(org or "", OrgConfig())
+
+    def org_name(self, org: str) -> str:
+        """The organisation's name for people (``[orgs."…"] name``), or its key."""
+        return self.org_config(org).name or org
+
+    def params_for(self, rule_id: str, org: str | None = None) -> dict[str, Any]:
+        """Overrides for one rule, most specific last: [params], [rule_params."id"], then the
+        organisation's params and rule_params."""
+        oc = self.org_config(org)
         merged = dict(self.params)
         merged.update(self.rule_params.get(rule_id, {}))
+        merged.update(oc.params)
+        merged.update(oc.rule_params.get(rule_id, {}))
         return merged
 
-    def address(self, recipient: str) -> str | None:
-        """An e-mail address for a recipient: itself if it has @, else the role's address."""
+    def roles_for(self, org: str | None = None) -> dict[str, str]:
+        """Role key → address for an organisation: [roles], overridden by its own roles."""
+        return {**self.roles, **self.org_config(org).roles}
+
+    def address(self, recipient: str, org: str | None = None) -> str | None:
+        """An e-mail address for a recipient: itself if it has @, else the role's address in
+        the organisation (falling back to the installation-wide [roles])."""
         if "@" in recipient:
             return recipient
-        return self.roles.get(recipient)
+        return self.roles_for(org).get(recipient)
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -29,10 +29,11 @@ from engine.schema import apply_schema
 COMPARED = ("status", "due_on", "done_on", "late_days", "severity", "escalated", "rule_version")
 
 
-def _findings(db: Database, config: Config, rules_dir: str | Path, as_of: date) -> dict[str, Finding]:
-    ruleset = load_rules(rules_dir, config.params_for)
-    refresh(db, ruleset)
-    return {f.id: f for f in project(db, ruleset, as_of, config.rules.resolved_window_days)}
+def _findings(db: Database, config: Config, rules_dir: str | Path, as_of: date,
+              org: str) -> dict[str, Finding]:
+    ruleset = load_rules(rules_dir, lambda rule_id: config.params_for(rule_id, org))
+    refresh(db, ruleset, org)
+    return {f.id: f for f in project(db, ruleset, as_of, config.rules.resolved_window_days, org)}
 
 
 def _copy(db: Database) -> tuple[Database, Path]:
@@ -48,12 +49,13 @@ def _copy(db: Database) -> tuple[Database, Path]:
 
 
 def diff_rulesets(db: Database, config: Config, old_dir: str | Path, new_dir: str | Path,
-                  as_of: date) -> dict[str, Any]:
-    """Findings that appear, disappear or change between two rule directories."""
+                  as_of: date, org: str) -> dict[str, Any]:
+    """Organisation ``org``'s findings that appear, disappear or change between two rule
+    directories."""
     copy, tmp = _copy(db)
     try:
-        old = _findings(copy, config, old_dir, as_of)
-        new = _findings(copy, config, new_dir, as_of)
+        old = _findings(copy, config, old_dir, as_of, org)
+        new = _findings(copy, config, new_dir, as_of, org)
     finally:
         copy.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -75,6 +77,7 @@ def diff_rulesets(db: Database, config: Config, old_dir: str | Path, new_dir: st
         (changed if "status" in fields else moved).append(item)
     return {
         "as_of": as_of.isoformat(),
+        "org": org,
         "added": [{"id": i, "subject": new[i].subject, "summary": brief(new[i])}
                   for i in sorted(set(new) - set(old))],
         "removed": [{"id": i, "subject": old[i].subject, "summary": brief(old[i])}

@@ -6,6 +6,7 @@ and the projection is one indexed query over ``deadlines`` plus the status arith
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -21,13 +22,39 @@ from engine.rules.evaluator import holds
 from engine.rules.loader import LoadedRule, RuleSet, load_rules
 from engine.rules.schema import SEVERITIES
 from engine.rules.typecheck import model_types
-from facts.store import snapshot_hash
+from facts.orgs import DEFAULT_ORG
+from facts.store import organisations, snapshot_hash
 from facts.types import FACT_TYPES
 
 
-def load_ruleset(config: Config) -> RuleSet:
-    """The rule packs in ``config.rules_dir`` with the installation's parameter overrides."""
-    return load_rules(config.rules_dir, config.params_for)
+def load_ruleset(config: Config, org: str | None = None) -> RuleSet:
+    """The rule packs in ``config.rules_dir`` with the parameter overrides of the installation
+    (and of organisation ``org``, if given)."""
+    return load_rules(config.rules_dir, lambda rule_id: config.params_for(rule_id, org))
+
+
+class RuleSets:
+    """The rule set per organisation: one shared load for every organisation without its own
+    parameters, one of its own for each that has them (``[orgs."…"] params``)."""
+
+    def __init__(self, config: Config, base: RuleSet | None = None):
+        self.config = config
+        self._base = base
+        self._own: dict[str, RuleSet] = {}
+
+    @property
+    def base(self) -> RuleSet:
+        if self._base is None:
+            self._base = load_ruleset(self.config)
+        return self._base
+
+    def for_org(self, org: str) -> RuleSet:
+        oc = self.config.org_config(org)
+        if not (oc.params or oc.rule_params):
+            return self.base
+        if org not in self._own:
+            self._own[org] = load_ruleset(self.config, org)
+        return self._own[org]
 
 
 def status_of(due: date, done: date | None, as_of: date) -> tuple[Status, int | None, int]:
@@ -82,6 +109,7 @@ def _bump(severity: str) -> str:
 
 
 def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
+    """One deadlines row as a finding as of ``as_of``."""
     due = _d(row["due_on"])
     assert due is not None
     done = _d(row["done_on"])
@@ -110,7 +138,7 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
     names = {k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names}
     why = " ".join(lr.why.render(names).split())
     return Finding(
-        id=row["id"], rule_id=lr.rule.id, rule_version=lr.rule.version,
+        id=row["id"], org=row["org"], rule_id=lr.rule.id, rule_version=lr.rule.version,
         rule_title=lr.rule.title, fact_type=row["fact_type"], subject=row["subject"],
         status=status, as_of=as_of, start_on=_d(row["start_on"]),
         occurrence=_d(ctx.get("occurrence")), due_on=due,
@@ -121,19 +149,21 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
     )
 
 
-def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int) -> list[Finding]:
-    """Findings as of ``as_of`` from the materialised deadlines of the rules valid that day."""
+def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int,
+            org: str = DEFAULT_ORG) -> list[Finding]:
+    """Organisation ``org``'s findings as of ``as_of`` from the materialised deadlines of the
+    rules valid that day."""
     window = (as_of - timedelta(days=window_days)).isoformat()
     d = as_of.isoformat()
     findings: list[Finding] = []
     order = {Status.overdue: 0, Status.due: 1, Status.upcoming: 2, Status.resolved: 3}
     for lr in ruleset.valid_on(as_of):
         cur = db.execute(
-            """SELECT * FROM deadlines WHERE rule_key = ?
+            """SELECT * FROM deadlines WHERE org = ? AND rule_key = ?
                  AND (start_on IS NULL OR start_on <= ?)
                  AND (done_on IS NULL OR done_on > ? OR done_on >= ?)
                ORDER BY due_on, subject""",
-            [lr.key, d, d, window],
+            [org, lr.key, d, d, window],
         )
         names = [c[0] for c in cur.description]
         for values in cur.fetchall():
@@ -142,8 +172,13 @@ def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int) -> li
     return findings
 
 
-def evaluate(db: Database, config: Config, as_of: date, ruleset: RuleSet | None = None) -> Evaluation:
-    """Evaluate every rule valid on ``as_of`` against the facts in ``db``.
+def evaluate(db: Database, config: Config, as_of: date,
+             ruleset: RuleSet | RuleSets | None = None, *, org: str | None = None) -> Evaluation:
+    """Evaluate every rule valid on ``as_of`` against the facts of organisation ``org`` (or
+    of every organisation in ``db``), each organisation with its own facts and meetings.
+
+    ``ruleset`` fixes the rules for every organisation (tests, ``rules diff``); by default each
+    organisation gets the installation's rules with its own parameters.
 
     Example::
 
@@ -153,14 +188,30 @@ def evaluate(db: Database, config: Config, as_of: date, ruleset: RuleSet | None 
         ev = evaluate(open_database("bevaka.db"), load_config(), date(2024, 9, 30))
         overdue = [f for f in ev.findings if f.status == "overdue"]
     """
-    ruleset = ruleset or load_ruleset(config)
-    refresh(db, ruleset)
-    findings = project(db, ruleset, as_of, config.rules.resolved_window_days)
+    sets = ruleset if isinstance(ruleset, RuleSets) else RuleSets(config, ruleset)
+    orgs = [org] if org is not None else organisations(db)
+    findings: list[Finding] = []
+    revisions: dict[str, str] = {}
+    for o in orgs:
+        rs = sets.for_org(o)
+        refresh(db, rs, o)
+        findings.extend(project(db, rs, as_of, config.rules.resolved_window_days, o))
+        revisions[o] = rs.revision
     return Evaluation(
         run_id=uuid.uuid4().hex,
         as_of=as_of,
+        orgs=orgs,
         evaluated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        rules_revision=ruleset.revision,
-        facts_hash=snapshot_hash(db),
+        rules_revision=_combined(revisions) if orgs else sets.base.revision,
+        facts_hash=snapshot_hash(db, orgs),
         findings=findings,
     )
+
+
+def _combined(revisions: dict[str, str]) -> str:
+    """One revision for a run: the rule set's own when every organisation used the same."""
+    distinct = set(revisions.values())
+    if len(distinct) == 1:
+        return distinct.pop()
+    text = ";".join(f"{o}={r}" for o, r in sorted(revisions.items()))
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -32,32 +32,32 @@ def _rule_for(ruleset: RuleSet, rule_id: str, as_of: date) -> LoadedRule:
     return (valid or versions)[-1]
 
 
-def _provenance(db: Database, lr: LoadedRule, key: str) -> dict[str, Any] | None:
+def _provenance(db: Database, lr: LoadedRule, org: str, key: str) -> dict[str, Any] | None:
     ft = FACT_TYPES[lr.rule.applies_to]
-    for row in load_facts(db, ft):
+    for row in load_facts(db, ft, org):
         if fact_key(ft, typed_env(ft, row)) == key:
             return {"source": row["_source"], "row": row["_row"], "imported_at": row["_imported_at"]}
     return None
 
 
-def explain_finding(db: Database, config: Config, finding_id: str, as_of: date,
+def explain_finding(db: Database, config: Config, finding_id: str, as_of: date, org: str,
                     ruleset: RuleSet | None = None) -> dict[str, Any]:
     """The finding, its rule's metadata, the values that produced it and where the fact came from.
 
     Brings ``deadlines`` up to date first: call it inside a transaction that is rolled back
     (``Bevaka.explain`` does) to leave the database unchanged.
     """
-    ruleset = ruleset or load_ruleset(config)
-    ev = evaluate(db, config, as_of, ruleset)
+    ruleset = ruleset or load_ruleset(config, org)
+    ev = evaluate(db, config, as_of, ruleset, org=org)
     found = next((f for f in ev.findings if f.id == finding_id), None)
     if found is None:
         raise ExplainError(
-            f"ingen bevakning {finding_id!r} per {as_of}; id har formen REGEL/ÄRENDE, "
+            f"ingen bevakning {finding_id!r} i {org} per {as_of}; id har formen REGEL/ÄRENDE, "
             "se `bevaka check`"
         )
     lr = _rule_for(ruleset, found.rule_id, as_of)
-    row = db.execute("SELECT fact_key FROM deadlines WHERE rule_key = ? AND id = ?",
-                     [lr.key, finding_id]).fetchone()
+    row = db.execute("SELECT fact_key FROM deadlines WHERE org = ? AND rule_key = ? AND id = ?",
+                     [org, lr.key, finding_id]).fetchone()
     derived = {k: found.context.get(k) for k in lr.derive}
     return {
         "finding": found.public_dict(),
@@ -65,7 +65,7 @@ def explain_finding(db: Database, config: Config, finding_id: str, as_of: date,
                  "description": lr.rule.description.strip(), "file": str(lr.path),
                  "params": lr.params},
         "derived": derived,
-        "provenance": _provenance(db, lr, row[0]) if row else None,
+        "provenance": _provenance(db, lr, org, row[0]) if row else None,
         "run_id": ev.run_id,
     }
 
@@ -85,19 +85,19 @@ def _start(node: Node) -> int:
     return node.pos
 
 
-def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: date,
+def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: date, org: str,
             ruleset: RuleSet | None = None) -> dict[str, Any]:
     """Why ``subject`` has (or has no) finding for ``rule_id`` as of a date (see
     :func:`explain_finding` about writes)."""
-    ruleset = ruleset or load_ruleset(config)
+    ruleset = ruleset or load_ruleset(config, org)
     lr = _rule_for(ruleset, rule_id, as_of)
     ft = FACT_TYPES[lr.rule.applies_to]
-    lookups = StoreLookups(db)
-    rows = [typed_env(ft, r) for r in load_facts(db, ft)]
+    lookups = StoreLookups(db, org)
+    rows = [typed_env(ft, r) for r in load_facts(db, ft, org)]
     match = [r for r in rows if str(r.get("id", fact_key(ft, r))) == subject
              or fact_key(ft, r) == subject]
     if not match:
-        raise ExplainError(f"inget {ft.title_sv.lower()} med id {subject!r} i databasen")
+        raise ExplainError(f"inget {ft.title_sv.lower()} med id {subject!r} i {org}")
     occurrences = _occurrences(lr, match[0], lookups)
     first = occurrences[0] if occurrences else None
     start_env = match[0] if first is None else {**match[0], "occurrence": first}
@@ -115,7 +115,7 @@ def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: dat
         if value is not True:
             reasons.append(f"villkoret {text!r} är inte uppfyllt"
                            + (" (värdet saknas)" if value is None else ""))
-    ev = evaluate(db, config, as_of, ruleset)
+    ev = evaluate(db, config, as_of, ruleset, org=org)
     finding = next((f for f in ev.findings if f.rule_id == rule_id and f.subject == subject), None)
     due = eval_expr(lr.due, env, lookups)
     start = eval_expr(lr.start, env, lookups) if lr.start else None

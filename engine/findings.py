@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from facts.orgs import DEFAULT_ORG
+
 
 class Status(StrEnum):
     upcoming = "upcoming"  # not met, due date after as_of
@@ -36,6 +38,7 @@ class Finding(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     id: str
+    org: str = DEFAULT_ORG
     rule_id: str
     rule_version: int
     rule_title: str
@@ -66,12 +69,14 @@ class Finding(BaseModel):
 class Evaluation(BaseModel):
     """One evaluation run: what was evaluated, with which rules, on which facts, and the result.
 
-    ``rules_revision`` is a hash of the rule files and effective parameters; ``facts_hash``
-    a hash of every fact's content (see ``facts.snapshot_hash``).
+    ``orgs`` are the organisations evaluated; ``rules_revision`` is a hash of the rule files
+    and effective parameters; ``facts_hash`` a hash of the content of every fact of those
+    organisations (see ``facts.snapshot_hash``).
     """
 
     run_id: str
     as_of: date
+    orgs: list[str] = []
     evaluated_at: str  # UTC ISO timestamp
     rules_revision: str
     facts_hash: str

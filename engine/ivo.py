@@ -42,6 +42,7 @@ COLUMNS = [("Lag", "law"), ("Kategori", "category"), ("Ärende", "subject"),
 @dataclass
 class IvoReport:
     quarter: str
+    org: str
     start: date
     as_of: date
     rows: list[dict[str, Any]]
@@ -79,11 +80,12 @@ def _category(f: Finding, start: date, end: date) -> str | None:
     return None
 
 
-def ivo_report(db: Database, config: Config, quarter: str,
+def ivo_report(db: Database, config: Config, quarter: str, org: str,
                ruleset: RuleSet | None = None) -> IvoReport:
-    """Evaluate as of the quarter's end and sort the IVO findings into the report's lists."""
+    """Evaluate organisation ``org`` as of the quarter's end and sort the IVO findings into
+    the report's lists."""
     start, end = parse_quarter(quarter)
-    evaluation = evaluate(db, config, end, ruleset)
+    evaluation = evaluate(db, config, end, ruleset, org=org)
     rows = []
     for f in evaluation.findings:
         category = _category(f, start, end)
@@ -101,7 +103,7 @@ def ivo_report(db: Database, config: Config, quarter: str,
     order = {c: i for i, c in enumerate(LISTS)}
     rows.sort(key=lambda r: (LAWS.index(r["law"]), order[r["category"]], r["subject"]))
     label = f"{start.year}Q{(start.month - 1) // 3 + 1}"
-    return IvoReport(label, start, end, rows, evaluation)
+    return IvoReport(label, org, start, end, rows, evaluation)
 
 
 def write_report(report: IvoReport, out_dir: str | Path) -> list[Path]:

@@ -21,7 +21,8 @@ from engine.rules.evaluator import evaluate
 from engine.rules.loader import LoadedRule, RuleSet
 from engine.rules.typecheck import model_types
 from facts.errors import UserError
-from facts.store import current_rev, load_facts
+from facts.orgs import DEFAULT_ORG
+from facts.store import ORG, current_rev, load_facts
 from facts.types import FACT_TYPES, FactType
 
 migrations = Migrations("bevaka.engine.deadlines")
@@ -49,6 +50,27 @@ def _create(db: Database) -> None:
     )
 
 
+@migrations(name="deadlines_per_org")
+def _per_org(db: Database) -> None:
+    """Deadlines belong to an organisation. They are derived data, so the tables are made
+    anew and the next refresh recomputes every rule."""
+    db.execute("DROP TABLE IF EXISTS deadlines")
+    db.execute("DROP TABLE IF EXISTS materialized")
+    db.table("deadlines").create(
+        {"org": str, "rule_key": str, "id": str, "rule_id": str, "rule_version": int,
+         "fact_type": str, "fact_key": str, "subject": str, "start_on": str, "due_on": str,
+         "done_on": str, "recipients": str, "context": str},
+        pk=("org", "rule_key", "id"),
+    )
+    db.table("deadlines").create_index(["org", "rule_key", "fact_key"])
+    db.table("deadlines").create_index(["due_on"])
+    db.table("materialized").create(
+        {"org": str, "rule_key": str, "revision": str, "facts_rev": int, "rows": int,
+         "skipped": int, "computed_at": str},
+        pk=("org", "rule_key"),
+    )
+
+
 _MATCHER: Matcher | None = None
 
 
@@ -61,17 +83,19 @@ def matcher() -> Matcher:
 
 
 class StoreLookups:
-    """Other facts for aggregate functions, read once per refresh and typed like the models."""
+    """Other facts of one organisation for aggregate functions, read once per refresh and
+    typed like the models. Another organisation's facts are never seen."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, org: str):
         self.db = db
+        self.org = org
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self._index: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
 
     def rows(self, fact_type: str) -> list[dict[str, Any]]:
         if fact_type not in self._cache:
             ft = FACT_TYPES[fact_type]
-            self._cache[fact_type] = [typed_env(ft, r) for r in load_facts(self.db, ft)]
+            self._cache[fact_type] = [typed_env(ft, r) for r in load_facts(self.db, ft, self.org)]
         return self._cache[fact_type]
 
     def index(self, fact_type: str, keys: tuple[str, ...]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
@@ -99,7 +123,7 @@ def typed_env(ft: FactType, row: dict[str, Any]) -> dict[str, Any]:
     dates = _DATE_FIELDS[ft.name]
     env = {}
     for k, v in row.items():
-        if k.startswith("_"):
+        if k.startswith("_") or k == ORG:
             continue
         env[k] = _iso_date(v) if k in dates and v is not None else v
     return env
@@ -132,12 +156,13 @@ def derive_env(lr: LoadedRule, env: dict[str, Any], lookups: StoreLookups) -> di
     return out
 
 
-def refresh(db: Database, ruleset: RuleSet) -> dict[str, int]:
-    """Bring ``deadlines`` up to date for every rule. Returns rows recomputed per rule key."""
+def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG) -> dict[str, int]:
+    """Bring organisation ``org``'s ``deadlines`` up to date for every rule. Returns rows
+    recomputed per rule key."""
     rev = current_rev(db)
-    state = {r["rule_key"]: r for r in db.table("materialized").rows}
-    type_revs = _type_revs(db)
-    lookups = StoreLookups(db)
+    state = {r["rule_key"]: r for r in db.table("materialized").rows_where("org = ?", [org])}
+    type_revs = _type_revs(db, org)
+    lookups = StoreLookups(db, org)
     done: dict[str, int] = {}
     for lr in ruleset.rules:
         st = state.get(lr.key)
@@ -150,21 +175,22 @@ def refresh(db: Database, ruleset: RuleSet) -> dict[str, int]:
         since = 0 if full or st is None else int(st["facts_rev"])
         if not full and type_revs.get(ft.name, 0) <= since:
             continue
-        rows = load_facts(db, ft, since_rev=since)
+        rows = load_facts(db, ft, org, since_rev=since)
         done[lr.key] = _materialize(db, lr, ft, rows, lookups, full, rev)
     return done
 
 
-def _type_revs(db: Database) -> dict[str, int]:
+def _type_revs(db: Database, org: str) -> dict[str, int]:
     out = {}
     for ft in FACT_TYPES.values():
-        row = db.execute(f'SELECT max("_rev") FROM "{ft.table}"').fetchone()
+        row = db.execute(f'SELECT max("_rev") FROM "{ft.table}" WHERE "{ORG}" = ?', [org]).fetchone()
         out[ft.name] = row[0] or 0
     return out
 
 
 def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str, Any]],
                  lookups: StoreLookups, full: bool, rev: int) -> int:
+    org = lookups.org
     m = matcher()
     m.register(lr.ruleset_name, lr.compiled.condition)
     envs: dict[str, dict[str, Any]] = {}
@@ -197,7 +223,7 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
         occ = occurrences[key]
         finding_id = f"{lr.rule.id}/{subject}" + (f"/{occ.isoformat()}" if occ else "")
         out.append({
-            "rule_key": lr.key, "id": finding_id, "rule_id": lr.rule.id,
+            "org": org, "rule_key": lr.key, "id": finding_id, "rule_id": lr.rule.id,
             "rule_version": lr.rule.version, "fact_type": ft.name, "fact_key": fact_keys[key],
             "subject": subject,
             "start_on": _json(evaluate(lr.start, env, lookups)) if lr.start else None,
@@ -217,16 +243,18 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
         seen.add(row["id"])
     with db.atomic():
         if full:
-            db.execute("DELETE FROM deadlines WHERE rule_key = ?", [lr.key])
+            db.execute("DELETE FROM deadlines WHERE org = ? AND rule_key = ?", [org, lr.key])
         else:
-            db.conn.executemany("DELETE FROM deadlines WHERE rule_key = ? AND fact_key = ?",
-                                [(lr.key, k) for k in set(fact_keys.values())])
+            db.conn.executemany(
+                "DELETE FROM deadlines WHERE org = ? AND rule_key = ? AND fact_key = ?",
+                [(org, lr.key, k) for k in set(fact_keys.values())])
         if out:
             db.table("deadlines").insert_all(out, batch_size=1000)
         db.table("materialized").upsert(
-            {"rule_key": lr.key, "revision": lr.revision, "facts_rev": rev, "rows": len(out),
-             "skipped": skipped, "computed_at": datetime.now(UTC).isoformat(timespec="seconds")},
-            pk="rule_key",
+            {"org": org, "rule_key": lr.key, "revision": lr.revision, "facts_rev": rev,
+             "rows": len(out), "skipped": skipped,
+             "computed_at": datetime.now(UTC).isoformat(timespec="seconds")},
+            pk=("org", "rule_key"),
         )
     return len(rows)
 

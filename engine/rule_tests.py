@@ -21,6 +21,7 @@ from engine.materialize import refresh
 from engine.rules.loader import LoadedRule, RuleSet, _FileLoader
 from engine.rules.schema import Example
 from engine.schema import apply_schema
+from facts.orgs import DEFAULT_ORG
 from facts.store import upsert_facts
 from facts.types import fact_type
 
@@ -77,12 +78,12 @@ def run_example(lr: LoadedRule, example: Example, window_days: int = 92) -> list
                 items.append((ft.model.model_validate(row), "example", i))
             except ValidationError as exc:
                 return [f"facts.{kind}[{i}]: {exc.errors()[0]['msg']}"]
-        upsert_facts(db, ft, items)
+        upsert_facts(db, ft, items, DEFAULT_ORG)
     rule = _reload(lr, example.params)
     ruleset = RuleSet({}, [rule], rule.revision)
-    refresh(db, ruleset)
+    refresh(db, ruleset, DEFAULT_ORG)
     findings = {_label(f.subject, f.occurrence): f
-                for f in project(db, ruleset, example.as_of, window_days)}
+                for f in project(db, ruleset, example.as_of, window_days, DEFAULT_ORG)}
     problems = []
     expected = {_label(e.subject, e.occurrence): e for e in example.expect}
     for label in sorted(set(findings) - set(expected)):

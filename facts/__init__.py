@@ -20,10 +20,15 @@ from facts import kinds_control  # noqa: F401  # isort: skip
 from facts.dates import DateParseError, parse_date
 from facts.errors import UserError
 from facts.importer import FactImportError, ImportReport, import_files
-from facts.store import load_facts, snapshot_hash
+from facts.orgs import DEFAULT_ORG, OrgError, check_org
+from facts.store import load_facts, organisations, snapshot_hash
 from facts.types import FACT_TYPES, FactType, fact_type
 
 __all__ = [
+    "DEFAULT_ORG",
+    "OrgError",
+    "check_org",
+    "organisations",
     "FACT_TYPES",
     "DateParseError",
     "FactImportError",

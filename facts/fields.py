@@ -333,7 +333,7 @@ _MONTH_SEPARATORS = {"och", "samt", "&", "/", ",", "+", ";"}
 def month_of_token(token: str) -> int | None:
     """``mars``, ``Mar.``, ``sept`` or ``3`` → 3; else None."""
     word = token.strip().strip(".").lower()
-    if word.isdigit():
+    if word.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
         return int(word) if 1 <= int(word) <= 12 else None
     return month_number(word)
 

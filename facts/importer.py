@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlite_utils import Database
 
 from facts.errors import UserError
+from facts.orgs import DEFAULT_ORG, check_org
 from facts.readers import ReadError, Table, read_table
 from facts.store import upsert_facts
 from facts.types import FACT_TYPES, FactType, fact_type
@@ -34,6 +35,7 @@ class FactImportError(UserError):
 class ImportResult:
     path: str
     kind: str
+    org: str
     rows: int
     changed: int
     unchanged: int
@@ -119,8 +121,11 @@ def _message(err: Any) -> str:
     return msg
 
 
-def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = None) -> ImportReport:
-    """Import each file in its own transaction. The first rejected file raises; earlier files stay."""
+def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = None,
+                 org: str = DEFAULT_ORG) -> ImportReport:
+    """Import each file, as facts of organisation ``org``, in its own transaction. The first
+    rejected file raises; earlier files stay."""
+    org = check_org(org)
     report = ImportReport()
     for p in paths:
         path = Path(p)
@@ -134,8 +139,8 @@ def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = N
             validated.append((ft, table, validate_table(table, ft)))
         with db.atomic():
             for ft, table, items in validated:
-                changed, unchanged = upsert_facts(db, ft, items)
+                changed, unchanged = upsert_facts(db, ft, items, org)
                 report.files.append(
-                    ImportResult(str(path), ft.name, len(table.rows), changed, unchanged)
+                    ImportResult(str(path), ft.name, org, len(table.rows), changed, unchanged)
                 )
     return report

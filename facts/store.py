@@ -23,11 +23,14 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from facts.orgs import DEFAULT_ORG
 from facts.types import FACT_TYPES, FactType, unwrap_annotation
 
 migrations = Migrations("bevaka.facts")
 
 BUSY_SECONDS = 60.0
+BATCH_ROWS = 1000  # rows per executemany() in an upsert
+ORG = "org"  # the organisation column of every fact table
 
 PROVENANCE = {"_source": str, "_row": int, "_imported_at": str, "_hash": str, "_rev": int}
 
@@ -50,9 +53,15 @@ def columns_for(ft: FactType) -> dict[str, type]:
     return cols
 
 
+def primary_key(ft: FactType) -> tuple[str, ...]:
+    """A fact's key in its table: the organisation, then the natural key."""
+    return (ORG, *ft.key)
+
+
 def _create_fact_table(db: Database, ft: FactType) -> None:
     table = db.table(ft.table)
-    table.create(columns_for(ft), pk=ft.key if len(ft.key) > 1 else ft.key[0], not_null=set(ft.key))
+    table.create({ORG: str, **columns_for(ft)}, pk=primary_key(ft),
+                 not_null=set(primary_key(ft)))
     table.create_index(["_rev"])
 
 
@@ -78,6 +87,18 @@ def _add_submissions_period(db: Database) -> None:
     table = db.table("submissions")
     if "period" not in table.columns_dict:
         table.add_column("period", str)
+
+
+@migrations(name="add_org")
+def _add_org(db: Database) -> None:
+    """Every fact belongs to an organisation: ``org`` leads the primary key. Rows from before
+    organisations existed get ``kommun/von`` (see CHANGELOG: how to move them)."""
+    for ft in FACT_TYPES.values():
+        table = db.table(ft.table)
+        if not table.exists() or ORG in table.columns_dict:
+            continue
+        table.add_column(ORG, str, not_null_default=DEFAULT_ORG)
+        table.transform(pk=primary_key(ft), column_order=[ORG, *ft.key])
 
 
 def connect(path: str | Path) -> Database:
@@ -115,58 +136,92 @@ def current_rev(db: Database) -> int:
     return int(row[0]) if row else 0
 
 
+def _upsert_sql(ft: FactType, columns: list[str]) -> str:
+    """``INSERT … ON CONFLICT DO UPDATE … WHERE the content changed``: an unchanged row is not
+    written (its ``_rev`` stays), so importing a file twice changes nothing, and nothing has
+    to be read first."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    conflict = ", ".join(f'"{c}"' for c in primary_key(ft))
+    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in primary_key(ft))
+    return (f'INSERT INTO "{ft.table}" ({cols}) VALUES ({marks}) ON CONFLICT ({conflict}) '
+            f'DO UPDATE SET {updates} WHERE "_hash" IS NOT excluded."_hash"')
+
+
 def upsert_facts(
-    db: Database, ft: FactType, items: Iterable[tuple[BaseModel, str, int]]
+    db: Database, ft: FactType, items: Iterable[tuple[BaseModel, str, int]], org: str
 ) -> tuple[int, int]:
-    """Upsert ``(model, source, row)`` items. Returns (changed, unchanged).
+    """Upsert ``(model, source, row)`` items of organisation ``org``. Returns (changed,
+    unchanged).
 
     Must be called inside a transaction by the caller if atomicity across files matters.
     """
     now = datetime.now(UTC).isoformat(timespec="seconds")
     rev = current_rev(db) + 1
-    table = db.table(ft.table)
-    key_cols = ", ".join(f'"{k}"' for k in ft.key)
-    existing = {
-        tuple(r[:-1]): r[-1]
-        for r in db.execute(f'SELECT {key_cols}, "_hash" FROM "{ft.table}"').fetchall()
-    }
-    changed, unchanged, batch = 0, 0, []
+    columns = [ORG, *ft.model.model_fields, *PROVENANCE]
+    sql = _upsert_sql(ft, columns)
+    total = changed = 0
+    batch: list[list[Any]] = []
+
+    def flush() -> int:
+        cur = db.conn.executemany(sql, batch)
+        batch.clear()
+        return max(cur.rowcount, 0)
+
     for model, source, row in items:
         record = fact_record(model)
-        digest = content_hash(record)
-        key = tuple(record[k] for k in ft.key)
-        if existing.get(key) == digest:
-            unchanged += 1
-            continue
-        existing[key] = digest
-        record.update(_source=source, _row=row, _imported_at=now, _hash=digest, _rev=rev)
-        batch.append(record)
-        changed += 1
+        record.update(org=org, _source=source, _row=row, _imported_at=now,
+                      _hash=content_hash(record), _rev=rev)
+        batch.append([record[c] for c in columns])
+        total += 1
+        if len(batch) >= BATCH_ROWS:
+            changed += flush()
     if batch:
-        table.upsert_all(batch, pk=ft.key if len(ft.key) > 1 else ft.key[0])
+        changed += flush()
+    if changed:
         db.execute("UPDATE _bevaka_meta SET value = ? WHERE key = 'facts_rev'", [str(rev)])
-    return changed, unchanged
+    return changed, total - changed
 
 
-def load_facts(db: Database, ft: FactType, since_rev: int = 0) -> list[dict[str, Any]]:
-    """Rows of one fact type as dicts (provenance columns included), optionally only changed ones."""
-    sql = f'SELECT * FROM "{ft.table}"'
+def load_facts(db: Database, ft: FactType, org: str | None = None,
+               since_rev: int = 0) -> list[dict[str, Any]]:
+    """Rows of one fact type as dicts (``org`` and provenance columns included), of one
+    organisation or all, optionally only those changed after ``since_rev``."""
+    sql = f'SELECT * FROM "{ft.table}" WHERE 1'
     params: list[Any] = []
+    if org is not None:
+        sql += f' AND "{ORG}" = ?'
+        params.append(org)
     if since_rev:
-        sql += ' WHERE "_rev" > ?'
+        sql += ' AND "_rev" > ?'
         params.append(since_rev)
     cur = db.execute(sql, params)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def snapshot_hash(db: Database) -> str:
-    """A hash of every fact's content, in key order: what an evaluation saw."""
-    h = hashlib.sha256()
+def organisations(db: Database) -> list[str]:
+    """Every organisation that has facts in the database, sorted."""
+    found: set[str] = set()
     for ft in FACT_TYPES.values():
-        key_cols = ", ".join(f'"{k}"' for k in ft.key)
+        found.update(r[0] for r in db.execute(f'SELECT DISTINCT "{ORG}" FROM "{ft.table}"'))
+    return sorted(found)
+
+
+def snapshot_hash(db: Database, orgs: Iterable[str] | None = None) -> str:
+    """A hash of every fact's content (of the given organisations, or all), in key order:
+    what an evaluation saw."""
+    h = hashlib.sha256()
+    wanted = sorted(orgs) if orgs is not None else None
+    for ft in FACT_TYPES.values():
+        key_cols = ", ".join(f'"{k}"' for k in primary_key(ft))
         h.update(ft.table.encode())
-        for (digest,) in db.execute(f'SELECT "_hash" FROM "{ft.table}" ORDER BY {key_cols}'):
+        sql = f'SELECT "_hash" FROM "{ft.table}"'
+        params: list[Any] = []
+        if wanted is not None:
+            sql += f' WHERE "{ORG}" IN ({", ".join("?" for _ in wanted)})'
+            params = list(wanted)
+        for (digest,) in db.execute(f"{sql} ORDER BY {key_cols}", params):
             h.update(digest.encode())
     return h.hexdigest()
 

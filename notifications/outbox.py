@@ -28,6 +28,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from facts.orgs import DEFAULT_ORG
 from notifications.privacy import redact
 
 __all__ = [
@@ -94,6 +95,16 @@ def _create_outbox(db: Database) -> None:
 
 
 
+@migrations(name="add_org")
+def _add_org(db: Database) -> None:
+    """Messages and reminders belong to an organisation (rows from before: ``kommun/von``)."""
+    db.table("outbox").add_column("org", str, not_null_default=DEFAULT_ORG)
+    db.table("notification_log").add_column("org", str)
+    db.table("notified").add_column("org", str, not_null_default=DEFAULT_ORG)
+    db.table("notified").transform(pk=("org", "finding_id", "recipient", "level"),
+                                   column_order=["org", "finding_id", "recipient", "level"])
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -116,6 +127,7 @@ def log_event(
     event: str,
     *,
     at: datetime,
+    org: str | None = None,
     run_id: str | None = None,
     outbox_id: int | None = None,
     role: str | None = None,
@@ -126,10 +138,10 @@ def log_event(
 ) -> None:
     """Append one row to ``notification_log`` (case refs and error text are redacted)."""
     db.execute(
-        "INSERT INTO notification_log (at, run_id, event, outbox_id, role, level, finding_ids,"
-        " case_refs, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO notification_log (at, org, run_id, event, outbox_id, role, level,"
+        " finding_ids, case_refs, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            utc_iso(at), run_id, event, outbox_id, role, level,
+            utc_iso(at), org, run_id, event, outbox_id, role, level,
             json.dumps(list(finding_ids), ensure_ascii=False) if finding_ids else None,
             json.dumps([redact(c) for c in case_refs], ensure_ascii=False) if case_refs else None,
             redact(error) if error else None,
@@ -148,13 +160,14 @@ def insert_message(db: Database, row: dict[str, Any]) -> int | None:
 
 
 def mark_notified(
-    db: Database, outbox_id: int, address: str, pairs: Sequence[tuple[str, str]], at: datetime
+    db: Database, org: str, outbox_id: int, address: str, pairs: Sequence[tuple[str, str]],
+    at: datetime,
 ) -> None:
     for finding_id, level in pairs:
         db.execute(
-            "INSERT OR IGNORE INTO notified (finding_id, recipient, level, outbox_id,"
-            " notified_at) VALUES (?, ?, ?, ?, ?)",
-            [finding_id, address, level, outbox_id, utc_iso(at)],
+            "INSERT OR IGNORE INTO notified (org, finding_id, recipient, level, outbox_id,"
+            " notified_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [org, finding_id, address, level, outbox_id, utc_iso(at)],
         )
 
 

@@ -127,7 +127,8 @@ def render_digest(digest: Digest, as_of: date) -> Rendered:
 
 
 def digest_key(digest: Digest, rendered: Rendered) -> str:
-    """The idempotency key: address, (finding, level) pairs and the rendered content.
+    """The idempotency key: organisation, address, (finding, level) pairs and the rendered
+    content.
 
     The same findings at the same levels render the same, so a rerun adds nothing; a message
     that was blocked comes back under a new key once its content changes (e.g. fixed data).
@@ -135,7 +136,7 @@ def digest_key(digest: Digest, rendered: Rendered) -> str:
     content = hashlib.sha256(
         "\x00".join((rendered.subject, rendered.text, rendered.html)).encode()
     ).hexdigest()
-    payload = json.dumps([digest.address, digest.pairs, content], ensure_ascii=False)
+    payload = json.dumps([digest.org, digest.address, digest.pairs, content], ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

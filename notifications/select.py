@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from engine.config import Config
 from engine.findings import Finding, Status
+from facts.orgs import DEFAULT_ORG
 
 __all__ = [
     "LEVEL_ORDER",
@@ -73,11 +74,12 @@ class DigestItem:
 
 @dataclass
 class Digest:
-    """Everything one address gets in one run."""
+    """Everything one address gets from one organisation in one run."""
 
     address: str
     roles: list[str] = field(default_factory=list)
     items: list[DigestItem] = field(default_factory=list)
+    org: str = DEFAULT_ORG
 
     def sort(self) -> None:
         rank = {lvl: i for i, lvl in enumerate(LEVEL_ORDER)}
@@ -98,10 +100,11 @@ class Unaddressed:
     case_ref: str
     level: Level
     role: str | None  # None: the finding names no recipient at all
+    org: str = ""
 
     def to_dict(self) -> dict[str, str | None]:
         return {"finding_id": self.finding_id, "case_ref": self.case_ref,
-                "level": str(self.level), "role": self.role}
+                "level": str(self.level), "role": self.role, "org": self.org}
 
 
 @dataclass
@@ -111,15 +114,16 @@ class Selection:
     already_notified: int = 0
 
 
-def _notified(db: Database) -> set[tuple[str, str, str]]:
-    rows = db.execute("SELECT finding_id, recipient, level FROM notified").fetchall()
-    return {(r[0], r[1], r[2]) for r in rows}
+def _notified(db: Database) -> set[tuple[str, str, str, str]]:
+    rows = db.execute("SELECT org, finding_id, recipient, level FROM notified").fetchall()
+    return {(r[0], r[1], r[2], r[3]) for r in rows}
 
 
 def select_reminders(
     db: Database, config: Config, findings: Iterable[Finding], as_of: date
 ) -> Selection:
-    """Group the reminders due as of ``as_of`` into one :class:`Digest` per address.
+    """Group the reminders due as of ``as_of`` into one :class:`Digest` per organisation and
+    address (a role's address is looked up in the finding's organisation).
 
     Read-only: nothing is written (the caller records what it queues).
 
@@ -131,24 +135,26 @@ def select_reminders(
     """
     done = _notified(db)
     sel = Selection()
-    by_address: dict[str, Digest] = {}
+    by_address: dict[tuple[str, str], Digest] = {}
     for finding in findings:
         level = reminder_level(finding, as_of, config.rules.warn_days)
         if level is None:
             continue
         if not finding.recipients:
-            sel.unaddressed.append(Unaddressed(finding.id, finding.subject, level, None))
+            sel.unaddressed.append(Unaddressed(finding.id, finding.subject, level, None,
+                                               finding.org))
             continue
         for recipient in finding.recipients:
-            address = config.address(recipient)
+            address = config.address(recipient, finding.org)
             if not address:
-                sel.unaddressed.append(Unaddressed(finding.id, finding.subject, level, recipient))
+                sel.unaddressed.append(Unaddressed(finding.id, finding.subject, level, recipient,
+                                                   finding.org))
                 continue
             address = address.strip().lower()
-            if (finding.id, address, str(level)) in done:
+            if (finding.org, finding.id, address, str(level)) in done:
                 sel.already_notified += 1
                 continue
-            digest = by_address.setdefault(address, Digest(address))
+            digest = by_address.setdefault((finding.org, address), Digest(address, org=finding.org))
             if "@" not in recipient and recipient not in digest.roles:
                 digest.roles.append(recipient)
             if all(it.finding.id != finding.id for it in digest.items):
@@ -156,5 +162,5 @@ def select_reminders(
     for digest in by_address.values():
         digest.roles.sort()
         digest.sort()
-    sel.digests = sorted(by_address.values(), key=lambda d: d.address)
+    sel.digests = sorted(by_address.values(), key=lambda d: (d.org, d.address))
     return sel

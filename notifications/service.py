@@ -133,7 +133,8 @@ def _plan(
 def _log_unaddressed(db: Database, sel: Selection, run_id: str, now: datetime) -> None:
     for u in sel.unaddressed:
         log_event(
-            db, "no_address" if u.role else "no_recipient", at=now, run_id=run_id, role=u.role,
+            db, "no_address" if u.role else "no_recipient", at=now, org=u.org, run_id=run_id,
+            role=u.role,
             level=str(u.level), finding_ids=[u.finding_id], case_refs=[u.case_ref],
             error=(f"mottagaren {u.role!r} har ingen adress i [roles]" if u.role
                    else "bevakningen anger ingen mottagare"),
@@ -145,7 +146,8 @@ def _queue_one(
 ) -> int | None:
     d = p.digest
     row: dict[str, Any] = {
-        "idempotency_key": p.key, "recipient": d.address, "role": ",".join(d.roles) or None,
+        "idempotency_key": p.key, "org": d.org, "recipient": d.address,
+        "role": ",".join(d.roles) or None,
         "created_at": utc_iso(now), "run_id": run_id, "as_of": as_of.isoformat(),
     }
     if p.blocked:
@@ -157,7 +159,7 @@ def _queue_one(
             oid = outbox.insert_message(db, row)
             if oid is not None:
                 refs = [it.finding.subject for it in d.items if it.finding.id in culprits]
-                log_event(db, "blocked", at=now, run_id=run_id, outbox_id=oid,
+                log_event(db, "blocked", at=now, org=d.org, run_id=run_id, outbox_id=oid,
                           role=row["role"], finding_ids=culprits, case_refs=refs, error=reason)
         return oid
     msg = build_message(config, d.address, p.rendered, p.key)
@@ -169,7 +171,7 @@ def _queue_one(
     with db.atomic():
         oid = outbox.insert_message(db, row)
         if oid is not None:
-            outbox.mark_notified(db, oid, d.address, d.pairs, now)
+            outbox.mark_notified(db, d.org, oid, d.address, d.pairs, now)
     return oid
 
 

@@ -215,8 +215,10 @@ def test_missing_address_is_logged(tmp_path: Path, smtp_server: SmtpServer) -> N
     ]
     result = notify(db, config, findings, AS_OF, "run-1")
     assert [u.to_dict() for u in result.queue.unaddressed] == [
-        {"finding_id": "m1", "case_ref": "AO-2024-0301", "level": "forsenad", "role": "okand_roll"},
-        {"finding_id": "m2", "case_ref": "AO-2024-0302", "level": "idag", "role": None},
+        {"finding_id": "m1", "case_ref": "AO-2024-0301", "level": "forsenad", "role": "okand_roll",
+         "org": "kommun/von"},
+        {"finding_id": "m2", "case_ref": "AO-2024-0302", "level": "idag", "role": None,
+         "org": "kommun/von"},
     ]
     log = rows(db, "SELECT event, role, finding_ids, run_id FROM notification_log ORDER BY id")
     assert log == [
@@ -267,5 +269,6 @@ def test_results_are_json_ready(tmp_path: Path, smtp_server: SmtpServer) -> None
     data = json.loads(json.dumps(result.to_dict()))
     assert data["queue"]["queued"] == 2 and data["send"]["sent"] == 2
     assert data["queue"]["unaddressed"] == [
-        {"finding_id": "z", "case_ref": "AO-9", "level": "idag", "role": "saknad_roll"}]
+        {"finding_id": "z", "case_ref": "AO-9", "level": "idag", "role": "saknad_roll",
+         "org": "kommun/von"}]
     assert "@" not in json.dumps(data["queue"]["unaddressed"])

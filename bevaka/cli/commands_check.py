@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from bevaka.cli.context import Ctx, as_of_option, global_options, parse_as_of, pass_ctx
+from bevaka.cli.context import (
+    Ctx,
+    as_of_option,
+    global_options,
+    org_option,
+    parse_as_of,
+    pass_ctx,
+)
 from bevaka.cli.output import console, emit_json, findings_table
 from engine.findings import STATUS_SV
 
@@ -15,11 +22,12 @@ from engine.findings import STATUS_SV
               type=click.Choice(["upcoming", "due", "overdue", "resolved"]),
               help="Visa bara dessa statusar (kan upprepas).")
 @click.option("--rule", "rule_ids", multiple=True, help="Visa bara dessa regler.")
+@org_option(all_by_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Skriv bevakningarna som JSON.")
 @global_options
 @pass_ctx
 def check(obj: Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tuple[str, ...],
-          as_json: bool) -> None:
+          org: str | None, as_json: bool) -> None:
     """Utvärdera reglerna och visa bevakningarna per ett datum.
 
     Varje körning skrivs i revisionsloggen.
@@ -31,7 +39,7 @@ def check(obj: Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tupl
     """
     app = obj.app
     day = parse_as_of(as_of, app)
-    ev = app.check(day)
+    ev = app.check(day, org)
     findings = [f for f in ev.findings
                 if (not statuses or f.status.value in statuses)
                 and (not rule_ids or f.rule_id in rule_ids)]
@@ -48,11 +56,12 @@ def check(obj: Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tupl
 @click.option("--subject", help="Ärendet att förklara (med --rule): varför finns ingen bevakning?")
 @click.option("--rule", "rule_id", help="Regeln (med --subject).")
 @as_of_option
+@org_option()
 @click.option("--json", "as_json", is_flag=True)
 @global_options
 @pass_ctx
 def explain(obj: Ctx, finding_id: str | None, subject: str | None, rule_id: str | None,
-            as_of: str | None, as_json: bool) -> None:
+            as_of: str | None, org: str | None, as_json: bool) -> None:
     """Förklara en bevakning, eller varför ett ärende saknar en. Ändrar inget i databasen.
 
     \b
@@ -63,7 +72,7 @@ def explain(obj: Ctx, finding_id: str | None, subject: str | None, rule_id: str 
     app = obj.app
     day = parse_as_of(as_of, app)
     if finding_id:
-        data = app.explain(finding_id, day)
+        data = app.explain(finding_id, day, org)
         if as_json:
             emit_json(data)
             return
@@ -80,7 +89,7 @@ def explain(obj: Ctx, finding_id: str | None, subject: str | None, rule_id: str 
         return
     if not (subject and rule_id):
         raise click.UsageError("ange FINDING_ID, eller både --subject och --rule")
-    data = app.why_not(subject, rule_id, day)
+    data = app.why_not(subject, rule_id, day, org)
     if as_json:
         emit_json(data)
         return

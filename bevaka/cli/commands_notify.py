@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from bevaka.cli.context import Ctx, as_of_option, global_options, parse_as_of, pass_ctx
+from bevaka.cli.context import (
+    Ctx,
+    as_of_option,
+    global_options,
+    org_option,
+    parse_as_of,
+    pass_ctx,
+)
 from bevaka.cli.output import emit_json
 
 
@@ -14,10 +21,12 @@ from bevaka.cli.output import emit_json
 @as_of_option
 @click.option("--dry-run", is_flag=True, help="Skriv .eml-filer i stället för att skicka.")
 @click.option("--out", "out_dir", help="Katalog för .eml vid --dry-run (standard: [notify] dry_run_dir).")
+@org_option(all_by_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @global_options
 @pass_ctx
-def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, as_json: bool) -> None:
+def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, org: str | None,
+           as_json: bool) -> None:
     """Utvärdera och skicka en sammanställning per mottagare. Redan skickat skickas inte igen;
     meddelanden som inte gick iväg skickas vid nästa körning.
 
@@ -26,7 +35,7 @@ def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, as_j
         bevaka notify --dry-run --out utkorg/
     """
     app = obj.app
-    summary = app.notify(parse_as_of(as_of, app), dry_run=dry_run, out_dir=out_dir)
+    summary = app.notify(parse_as_of(as_of, app), dry_run=dry_run, out_dir=out_dir, org=org)
     if as_json:
         emit_json(summary)
         return

@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from bevaka.cli.context import Ctx, as_of_option, global_options, parse_as_of, pass_ctx
+from bevaka.cli.context import (
+    Ctx,
+    as_of_option,
+    global_options,
+    org_option,
+    parse_as_of,
+    pass_ctx,
+)
 from bevaka.cli.output import console, emit_json
 from engine.rules.loader import RuleLoadError
 
@@ -105,10 +112,12 @@ def rules_test(obj: Ctx, as_json: bool) -> None:
 @click.argument("old_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("new_dir", type=click.Path(exists=True, file_okay=False))
 @as_of_option
+@org_option()
 @click.option("--json", "as_json", is_flag=True)
 @global_options
 @pass_ctx
-def rules_diff(obj: Ctx, old_dir: str, new_dir: str, as_of: str | None, as_json: bool) -> None:
+def rules_diff(obj: Ctx, old_dir: str, new_dir: str, as_of: str | None, org: str | None,
+               as_json: bool) -> None:
     """Jämför två regelkataloger på nuvarande fakta: vilka bevakningar kommer till, försvinner
     eller ändras. Torrkörningen före en lagändring.
 
@@ -117,7 +126,7 @@ def rules_diff(obj: Ctx, old_dir: str, new_dir: str, as_of: str | None, as_json:
         bevaka rules diff rules/ rules-2026/ --as-of 2026-07-01
     """
     app = obj.app
-    result = app.diff_rules(old_dir, new_dir, parse_as_of(as_of, app))
+    result = app.diff_rules(old_dir, new_dir, parse_as_of(as_of, app), org)
     if as_json:
         emit_json(result)
         return

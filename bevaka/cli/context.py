@@ -58,6 +58,14 @@ def global_options(fn: F) -> F:
 pass_ctx = click.make_pass_decorator(Ctx, ensure=True)
 
 
+def org_option(all_by_default: bool = False) -> Callable[[F], F]:
+    """``--org kommun/nämnd``: which organisation (default ``[org] default``, or every
+    organisation in the database for commands that take ``all_by_default``)."""
+    default = "alla organisationer i databasen" if all_by_default else "config.toml [org] default"
+    return click.option("--org", "org", metavar="KOMMUN/NÄMND",
+                        help=f"Organisationen, t.ex. oxelosund/von (standard: {default}).")
+
+
 def as_of_option(fn: F) -> F:
     return click.option("--as-of", "as_of", help="Per detta datum (standard: i dag).")(fn)
 
