@@ -9,32 +9,32 @@ AS_OF=2024-12-31
 rm -rf "$OUT" && mkdir -p "$OUT"
 export BEVAKA_DB="$OUT/bevaka.db" BEVAKA_CONFIG=config.toml
 
-echo "== 1. Import (register as XLSX with Swedish headers, agreements 2024 and 2026 as YAML)"
-$BEVAKA import examples/beslut-2024.xlsx examples/nykoping-2024.yaml \
+echo "== 1. Import Nyköping (register as XLSX with Swedish headers, agreements 2024 and 2026 as YAML)"
+$BEVAKA import --org nykoping/von examples/beslut-2024.xlsx examples/nykoping-2024.yaml \
   examples/nykoping-2026.yaml examples/inlamnade-2024.csv
 
 echo; echo "== 2. Rules: validate and run the examples inside the rule files"
 $BEVAKA rules validate
 $BEVAKA rules test | tail -1
 
-echo; echo "== 3. Check as of $AS_OF (open and recently met deadlines)"
-$BEVAKA check --as-of "$AS_OF" --status overdue --status due --status upcoming
-$BEVAKA check --as-of "$AS_OF" --json > "$OUT/findings-$AS_OF.json"
+echo; echo "== 3. Check Nyköping as of $AS_OF (open and recently met deadlines)"
+$BEVAKA check --org nykoping/von --as-of "$AS_OF" --status overdue --status due --status upcoming
+$BEVAKA check --org nykoping/von --as-of "$AS_OF" --json > "$OUT/findings-$AS_OF.json"
 
-echo; echo "== 4. IVO quarter report 2024Q4"
-$BEVAKA report ivo --quarter 2024Q4 --out "$OUT/ivo"
+echo; echo "== 4. IVO quarter report 2024Q4 (Nyköping)"
+$BEVAKA report ivo --org nykoping/von --quarter 2024Q4 --out "$OUT/ivo"
 
 echo; echo "== 5. The main job (evaluate, audit log, reminders) as a dry run: .eml files, nothing sent"
 $BEVAKA notify --as-of "$AS_OF" --dry-run --out "$OUT/eml"
 
-echo; echo "== 6. Oxelösund: the balanslista of 2023-12-13 and the internal-control plan 2024"
-$BEVAKA import examples/oxelosund-moten.yaml examples/balanslista-2023-12-13.yaml \
+echo; echo "== 6. Oxelösund, a second organisation: the balanslista of 2023-12-13 and the internal-control plan 2024"
+$BEVAKA import --org oxelosund/von examples/oxelosund-moten.yaml examples/balanslista-2023-12-13.yaml \
   examples/internkontroll-2024.xlsx examples/kontrollresultat-2024.csv \
   examples/utredningar-bou-2024.csv examples/klagomal-2024.csv examples/avtal-aterkommande.yaml
-$BEVAKA check --as-of 2023-12-13 --rule balanslista.aterrapportering --rule balanslista.aterkommande \
+$BEVAKA check --org oxelosund/von --as-of 2023-12-13 --rule balanslista.aterrapportering --rule balanslista.aterkommande \
   --status overdue --status due
 echo "Risk = konsekvens × sannolikhet per kontrollpunkt (internkontroll.risk):"
-$BEVAKA check --as-of 2024-06-30 --rule internkontroll.risk --json \
+$BEVAKA check --org oxelosund/von --as-of 2024-06-30 --rule internkontroll.risk --json \
   | .venv/bin/python -c 'import json, sys; [print("  punkt " + f["subject"] + ": " + f["why"].split(": ", 1)[1].split(" Riskmatris")[0]) for f in json.load(sys.stdin)]'
 
 echo; echo "== 7. Audit log"
