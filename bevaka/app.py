@@ -179,7 +179,7 @@ class Bevaka:
         for f in ev.findings:
             by_status[f.status.value] = by_status.get(f.status.value, 0) + 1
         return {"run_id": ev.run_id, "as_of": as_of.isoformat(), "orgs": ev.orgs,
-                "findings": len(ev.findings),
+                "failed_rules": ev.failed_rules, "findings": len(ev.findings),
                 "by_status": by_status, "notify": result.to_dict()}
 
     def send_pending(self) -> SendResult:

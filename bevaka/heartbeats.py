@@ -55,6 +55,14 @@ def _create_heartbeats(db: Database) -> None:
 
 
 
+def _failed_rules_line(failed: Any) -> str | None:
+    """The heartbeat's error line for a run that was done but where some rules failed."""
+    if not failed:
+        return None
+    parts = [f"{f.get('rule_id')} ({f.get('org')}): {f.get('reason')}" for f in failed]
+    return ("regler som misslyckades: " + "; ".join(parts))[:500]
+
+
 def _one_line(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
     line = " ".join(text.split())
@@ -79,6 +87,7 @@ def run_recorded(
             result = {"result": result}
         summary = json.dumps(result, sort_keys=True, ensure_ascii=False, default=str)
         ok = True
+        error = _failed_rules_line(result.get("failed_rules"))
     except Exception as exc:  # noqa: BLE001 - the scheduler must keep running
         log.exception("jobbet %s (%s) misslyckades", job_name, iso_seconds(scheduled_for))
         error = _one_line(exc)

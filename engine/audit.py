@@ -116,6 +116,8 @@ def record_evaluation(db: Database, evaluation: Evaluation, command: str) -> int
             "command": command,
             "findings": len(finding_payloads),
             "engine_version": engine_version(),
+            "orgs": evaluation.orgs,
+            "failed_rules": evaluation.failed_rules,
         }
     )
     end_payload = canonical_json(

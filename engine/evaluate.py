@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from engine.config import Config
 from engine.findings import STATUS_SV, Evaluation, Finding, Status
-from engine.materialize import refresh
+from engine.materialize import FailedRule, refresh
 from engine.rules.evaluator import holds
 from engine.rules.loader import LoadedRule, RuleSet, load_rules
 from engine.rules.schema import SEVERITIES
@@ -150,14 +150,16 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
 
 
 def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int,
-            org: str = DEFAULT_ORG) -> list[Finding]:
+            org: str = DEFAULT_ORG, skip: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
     """Organisation ``org``'s findings as of ``as_of`` from the materialised deadlines of the
-    rules valid that day."""
+    rules valid that day (except the rule keys in ``skip``: rules that failed this run)."""
     window = (as_of - timedelta(days=window_days)).isoformat()
     d = as_of.isoformat()
     findings: list[Finding] = []
     order = {Status.overdue: 0, Status.due: 1, Status.upcoming: 2, Status.resolved: 3}
     for lr in ruleset.valid_on(as_of):
+        if lr.key in skip:
+            continue
         cur = db.execute(
             """SELECT * FROM deadlines WHERE org = ? AND rule_key = ?
                  AND (start_on IS NULL OR start_on <= ?)
@@ -192,10 +194,12 @@ def evaluate(db: Database, config: Config, as_of: date,
     orgs = [org] if org is not None else organisations(db)
     findings: list[Finding] = []
     revisions: dict[str, str] = {}
+    failed: list[FailedRule] = []
     for o in orgs:
         rs = sets.for_org(o)
-        refresh(db, rs, o)
-        findings.extend(project(db, rs, as_of, config.rules.resolved_window_days, o))
+        refresh(db, rs, o, failed)
+        broken = {f.rule_key for f in failed if f.org == o}
+        findings.extend(project(db, rs, as_of, config.rules.resolved_window_days, o, broken))
         revisions[o] = rs.revision
     return Evaluation(
         run_id=uuid.uuid4().hex,
@@ -205,6 +209,7 @@ def evaluate(db: Database, config: Config, as_of: date,
         rules_revision=_combined(revisions) if orgs else sets.base.revision,
         facts_hash=snapshot_hash(db, orgs),
         findings=findings,
+        failed_rules=[f.to_dict() for f in failed],
     )
 
 

@@ -81,3 +81,9 @@ class Evaluation(BaseModel):
     rules_revision: str
     facts_hash: str
     findings: list[Finding]
+    failed_rules: list[dict[str, str]] = []  # FailedRule.to_dict(): org, rule_id, reason …
+
+    @property
+    def ok(self) -> bool:
+        """True if every rule was brought up to date (no rule failed in this run)."""
+        return not self.failed_rules

@@ -10,6 +10,8 @@ parameters) or a change in a fact type the rule looks up recomputes that rule wh
 from __future__ import annotations
 
 import json
+import logging
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,6 +28,7 @@ from facts.store import ORG, current_rev, load_facts
 from facts.types import FACT_TYPES, FactType
 
 migrations = Migrations("bevaka.engine.deadlines")
+log = logging.getLogger("bevaka.engine")
 
 
 class RuleFailure(UserError):
@@ -156,9 +159,35 @@ def derive_env(lr: LoadedRule, env: dict[str, Any], lookups: StoreLookups) -> di
     return out
 
 
-def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG) -> dict[str, int]:
+@dataclass(frozen=True)
+class FailedRule:
+    """A rule that could not be brought up to date in one run: its findings are left out of
+    that run (its earlier rows stay untouched), every other rule goes on."""
+
+    org: str
+    rule_id: str
+    rule_key: str
+    path: str
+    reason: str  # one line
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for a failed rule: the message of a rule or data problem, the type of a fault."""
+    text = str(exc) if isinstance(exc, UserError) else f"internt fel ({type(exc).__name__}): {exc}"
+    return " ".join(text.split())[:500]
+
+
+def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
+            failed: list[FailedRule] | None = None) -> dict[str, int]:
     """Bring organisation ``org``'s ``deadlines`` up to date for every rule. Returns rows
-    recomputed per rule key."""
+    recomputed per rule key.
+
+    A rule that raises, or whose facts conflict, is appended to ``failed`` (and written
+    nothing) while the other rules go on; without a ``failed`` list the first failure raises.
+    """
     rev = current_rev(db)
     state = {r["rule_key"]: r for r in db.table("materialized").rows_where("org = ?", [org])}
     type_revs = _type_revs(db, org)
@@ -176,7 +205,14 @@ def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG) -> dict[str,
         if not full and type_revs.get(ft.name, 0) <= since:
             continue
         rows = load_facts(db, ft, org, since_rev=since)
-        done[lr.key] = _materialize(db, lr, ft, rows, lookups, full, rev)
+        if failed is None:
+            done[lr.key] = _materialize(db, lr, ft, rows, lookups, full, rev)
+            continue
+        try:
+            done[lr.key] = _materialize(db, lr, ft, rows, lookups, full, rev)
+        except Exception as exc:  # noqa: BLE001 - one rule's failure must not stop the others
+            log.warning("regeln %s misslyckades för %s", lr.key, org, exc_info=True)
+            failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), _reason(exc)))
     return done
 
 

@@ -12,7 +12,7 @@ from bevaka.cli.context import (
     parse_as_of,
     pass_ctx,
 )
-from bevaka.cli.output import console, emit_json, findings_table
+from bevaka.cli.output import console, emit_json, findings_table, finish
 from engine.findings import STATUS_SV
 
 
@@ -45,10 +45,12 @@ def check(obj: Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tupl
                 and (not rule_ids or f.rule_id in rule_ids)]
     if as_json:
         emit_json([f.public_dict() for f in findings])
-        return
-    console.print(findings_table(findings, f"Bevakningar per {day}"))
-    counts = {s: sum(1 for f in findings if f.status == s) for s in STATUS_SV}
-    click.echo(", ".join(f"{STATUS_SV[s]}: {n}" for s, n in counts.items()) + f"  (körning {ev.run_id})")
+    else:
+        console.print(findings_table(findings, f"Bevakningar per {day}"))
+        counts = {s: sum(1 for f in findings if f.status == s) for s in STATUS_SV}
+        click.echo(", ".join(f"{STATUS_SV[s]}: {n}" for s, n in counts.items())
+                   + f"  (körning {ev.run_id})")
+    finish(ev.failed_rules)
 
 
 @click.command()

@@ -14,7 +14,7 @@ from bevaka.cli.context import (
     parse_as_of,
     pass_ctx,
 )
-from bevaka.cli.output import emit_json
+from bevaka.cli.output import emit_json, finish
 
 
 @click.command()
@@ -38,6 +38,7 @@ def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, org:
     summary = app.notify(parse_as_of(as_of, app), dry_run=dry_run, out_dir=out_dir, org=org)
     if as_json:
         emit_json(summary)
+        finish(summary["failed_rules"])
         return
     n = summary["notify"]
     q = n.get("queue") or {}
@@ -52,6 +53,7 @@ def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, org:
     click.echo(line)
     for role in q.get("unaddressed", []):
         click.echo(f"Ingen adress för {role}: lägg till den under [roles] i config.toml", err=True)
+    finish(summary["failed_rules"])
 
 
 @click.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from bevaka.cli.context import Ctx, global_options, org_option, pass_ctx
-from bevaka.cli.output import emit_json
+from bevaka.cli.output import emit_json, finish
 
 
 @click.group()
@@ -31,13 +31,14 @@ def report_ivo(obj: Ctx, quarter: str, out_dir: str | None, org: str | None,
     rep, files = obj.app.report_ivo(quarter, out_dir, org)
     if as_json:
         emit_json(rep.to_dict())
-        return
-    data = rep.to_dict()
-    for law in ("SoL", "LSS"):
-        for cat, ids in data[law].items():
-            click.echo(f"{law} {cat}: {len(ids)}  {' '.join(ids)}")
-    if files:
-        click.echo("Skrev " + ", ".join(str(f) for f in files))
+    else:
+        data = rep.to_dict()
+        for law in ("SoL", "LSS"):
+            for cat, ids in data[law].items():
+                click.echo(f"{law} {cat}: {len(ids)}  {' '.join(ids)}")
+        if files:
+            click.echo("Skrev " + ", ".join(str(f) for f in files))
+    finish(rep.evaluation.failed_rules)
 
 
 COMMANDS = [report]
