@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from engine.rules.library import shipped_packs_dir
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG, check_org
 
@@ -32,7 +33,7 @@ class DatabaseConfig(_Section):
 
 
 class RulesConfig(_Section):
-    dir: str = "rules"
+    dir: str | None = None  # a folder of packs used instead of the shipped library
     resolved_window_days: int = Field(92, ge=0)
     warn_days: int = Field(14, ge=0)
 
@@ -130,7 +131,10 @@ class Config(_Section):
 
     @property
     def rules_dir(self) -> Path:
-        return self.resolve(self.rules.dir)
+        """The packs to load: ``[rules] dir`` if set, else the library shipped with bevaka."""
+        if self.rules.dir:
+            return self.resolve(self.rules.dir)
+        return shipped_packs_dir()
 
     @property
     def default_org(self) -> str:

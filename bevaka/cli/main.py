@@ -15,6 +15,7 @@ from bevaka.cli import (
     commands_audit,
     commands_check,
     commands_facts,
+    commands_init,
     commands_notify,
     commands_report,
     commands_rules,
@@ -60,7 +61,7 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None) -> None:
     ctx.obj = Ctx(db, config_path)
 
 
-for module in (commands_facts, commands_check, commands_rules, commands_audit,
+for module in (commands_init, commands_facts, commands_check, commands_rules, commands_audit,
                commands_notify, commands_report):
     for command in module.COMMANDS:
         cli.add_command(command)

@@ -299,7 +299,7 @@ def load_rules(directory: str | Path, config_params: Any = None) -> RuleSet:
     problems: list[str] = []
     packs: dict[str, Pack] = {}
     rules: list[LoadedRule] = []
-    for pack_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+    for pack_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name[0] not in "._"):
         meta = pack_dir / "pack.yaml"
         if not meta.exists():
             problems.append(f"{meta}:1: pack.yaml saknas (name, title)")
