@@ -34,12 +34,12 @@ from engine.audit import VerifyResult, record_evaluation, runs, verify
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
 from engine.diff import diff_rulesets
-from engine.evaluate import RuleSets, evaluate
+from engine.evaluate import RuleSets, evaluate, load_ruleset
 from engine.explain import explain_finding, why_not
 from engine.findings import Evaluation
 from engine.ivo import IvoReport, ivo_report, write_report
 from engine.rule_tests import TestReport, run_tests
-from engine.rules.loader import RuleSet, load_rules
+from engine.rules.loader import RuleSet
 from facts.importer import ImportReport, import_files
 from facts.orgs import check_org
 from notifications import NotifyResult, SendResult, notify, send_pending
@@ -192,7 +192,7 @@ class Bevaka:
         """Load and type-check the rule packs; raises ``RuleLoadError`` listing every problem."""
         if rules_dir is None:
             return self.rules
-        return load_rules(rules_dir, self.config.params_for)
+        return load_ruleset(self.config, rules_dir=rules_dir)
 
     def test_rules(self) -> TestReport:
         """Run the examples inside the rule files."""

@@ -106,6 +106,7 @@ class Config(_Section):
     rules: RulesConfig = RulesConfig()
     params: dict[str, Any] = {}
     rule_params: dict[str, dict[str, Any]] = {}
+    rule_tables: dict[str, dict[str, dict[str, Any]]] = {}
     roles: dict[str, str] = {}
     smtp: SmtpConfig = SmtpConfig()
     notify: NotifyConfig = NotifyConfig()
@@ -156,6 +157,10 @@ class Config(_Section):
         merged.update(oc.params)
         merged.update(oc.rule_params.get(rule_id, {}))
         return merged
+
+    def tables_for(self, rule_id: str) -> dict[str, Any]:
+        """Decision-table overrides for one rule: [rule_tables."id".<table name>]."""
+        return self.rule_tables.get(rule_id, {})
 
     def roles_for(self, org: str | None = None) -> dict[str, str]:
         """Role key → address for an organisation: [roles], overridden by its own roles."""

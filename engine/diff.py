@@ -20,10 +20,9 @@ import sqlite_utils
 from sqlite_utils import Database
 
 from engine.config import Config
-from engine.evaluate import project
+from engine.evaluate import load_ruleset, project
 from engine.findings import Finding
 from engine.materialize import refresh
-from engine.rules.loader import load_rules
 from engine.schema import apply_schema
 
 COMPARED = ("status", "due_on", "done_on", "late_days", "severity", "escalated", "rule_version")
@@ -31,7 +30,7 @@ COMPARED = ("status", "due_on", "done_on", "late_days", "severity", "escalated",
 
 def _findings(db: Database, config: Config, rules_dir: str | Path, as_of: date,
               org: str) -> dict[str, Finding]:
-    ruleset = load_rules(rules_dir, lambda rule_id: config.params_for(rule_id, org))
+    ruleset = load_ruleset(config, org, rules_dir)
     refresh(db, ruleset, org)
     return {f.id: f for f in project(db, ruleset, as_of, config.rules.resolved_window_days, org)}
 

@@ -20,6 +20,7 @@ from engine.findings import STATUS_SV, Evaluation, Finding, Status
 from engine.materialize import FailedRule, refresh
 from engine.rules.evaluator import holds
 from engine.rules.loader import LoadedRule, RuleSet, load_rules
+from engine.rules.recipients import resolve
 from engine.rules.schema import SEVERITIES
 from engine.rules.typecheck import model_types
 from facts.orgs import DEFAULT_ORG
@@ -27,10 +28,13 @@ from facts.store import organisations, snapshot_hash
 from facts.types import FACT_TYPES
 
 
-def load_ruleset(config: Config, org: str | None = None) -> RuleSet:
-    """The rule packs in ``config.rules_dir`` with the parameter overrides of the installation
-    (and of organisation ``org``, if given)."""
-    return load_rules(config.rules_dir, lambda rule_id: config.params_for(rule_id, org))
+def load_ruleset(config: Config, org: str | None = None, rules_dir: Any = None) -> RuleSet:
+    """The rule packs in ``rules_dir`` (default ``config.rules_dir``) with the parameter
+    overrides of the installation (and of organisation ``org``, if given), its table overrides
+    (``[rule_tables]``) and the role keys of ``[roles]`` and of every organisation."""
+    roles = {*config.roles, *(k for oc in config.orgs.values() for k in oc.roles)}
+    return load_rules(rules_dir or config.rules_dir, lambda rule_id: config.params_for(rule_id, org),
+                      known_roles=roles, config_tables=config.tables_for)
 
 
 class RuleSets:
@@ -124,10 +128,7 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
     if esc and status is Status.overdue and days_overdue >= esc.after_days:
         escalated = True
         severity = esc.severity or _bump(severity)
-        for r in esc.to:
-            value = env.get(r) if r in env else r
-            if value and value not in recipients:
-                recipients.append(str(value))
+        resolve(lr.escalate_to, env, into=recipients)
     builtin = dict(
         status=status.value, status_sv=STATUS_SV[status], as_of=as_of, due_on=due,
         done_on=done if status is Status.resolved else None, start_on=_d(row["start_on"]),
@@ -136,7 +137,7 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
     )
     # only the names the template uses: a smaller context renders faster
     names = {k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names}
-    why = " ".join(lr.why.render(names).split())
+    why = lr.render(names, row["id"])
     return Finding(
         id=row["id"], org=row["org"], rule_id=lr.rule.id, rule_version=lr.rule.version,
         rule_title=lr.rule.title, fact_type=row["fact_type"], subject=row["subject"],

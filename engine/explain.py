@@ -58,7 +58,7 @@ def explain_finding(db: Database, config: Config, finding_id: str, as_of: date, 
     lr = _rule_for(ruleset, found.rule_id, as_of)
     row = db.execute("SELECT fact_key FROM deadlines WHERE org = ? AND rule_key = ? AND id = ?",
                      [org, lr.key, finding_id]).fetchone()
-    derived = {k: found.context.get(k) for k in lr.derive}
+    derived = {k: found.context.get(k) for k in lr.computed_names}
     return {
         "finding": found.public_dict(),
         "rule": {"id": lr.rule.id, "version": lr.rule.version, "title": lr.rule.title,
@@ -127,7 +127,7 @@ def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: dat
         else:
             reasons.append(f"fristen möttes för mer än {config.rules.resolved_window_days} dagar sedan")
     values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in env.items()
-              if k in lr.derive or k in lr.params}
+              if k in lr.computed_names or k in lr.params}
     return {
         "subject": subject, "rule_id": rule_id, "as_of": as_of.isoformat(),
         "finding": finding.public_dict() if finding else None,

@@ -21,6 +21,7 @@ from sqlite_utils.migrations import Migrations
 from engine.durable_adapter import Matcher
 from engine.rules.evaluator import evaluate
 from engine.rules.loader import LoadedRule, RuleSet
+from engine.rules.recipients import resolve
 from engine.rules.typecheck import model_types
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG
@@ -86,8 +87,8 @@ def matcher() -> Matcher:
 
 
 class StoreLookups:
-    """Other facts of one organisation for aggregate functions, read once per refresh and
-    typed like the models. Another organisation's facts are never seen."""
+    """Other facts of one organisation for look-ups and the meeting functions, read once per
+    refresh and typed like the models. Another organisation's facts are never seen."""
 
     def __init__(self, db: Database, org: str):
         self.db = db
@@ -151,12 +152,10 @@ def _json(value: Any) -> Any:
 
 
 def derive_env(lr: LoadedRule, env: dict[str, Any], lookups: StoreLookups) -> dict[str, Any]:
-    """Fact fields + parameters + derived values, in the rule's order."""
+    """Fact fields + parameters + derived values and table outputs, in the rule's order."""
     out = dict(env)
     out.update(lr.params)
-    for name, node in lr.derive.items():
-        out[name] = evaluate(node, out, lookups)
-    return out
+    return lr.compute(out, lookups)
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
             "start_on": _json(evaluate(lr.start, env, lookups)) if lr.start else None,
             "due_on": _json(due),
             "done_on": _json(evaluate(lr.done, env, lookups)) if lr.done else None,
-            "recipients": json.dumps(_recipients(lr, env), ensure_ascii=False),
+            "recipients": json.dumps(resolve(lr.recipients, env), ensure_ascii=False),
             "context": json.dumps({k: _json(v) for k, v in env.items()}, ensure_ascii=False,
                                   default=str),
         })
@@ -307,11 +306,3 @@ def _occurrences(lr: LoadedRule, base: dict[str, Any], lookups: StoreLookups) ->
         out.append(v)
     return out
 
-
-def _recipients(lr: LoadedRule, env: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for r in lr.rule.finding.recipients:
-        value = env.get(r) if r in env else r
-        if value and value not in out:
-            out.append(str(value))
-    return out

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from engine.evaluate import project
 from engine.materialize import refresh
-from engine.rules.loader import LoadedRule, RuleSet, _FileLoader
+from engine.rules.loader import LoadedRule, RuleSet, reload
 from engine.rules.schema import Example
 from engine.schema import apply_schema
 from facts.orgs import DEFAULT_ORG
@@ -54,16 +54,11 @@ class TestReport:
         }
 
 
-def _reload(lr: LoadedRule, params: dict[str, Any]) -> LoadedRule:
-    if not params:
+def reload_for(lr: LoadedRule, example: Example) -> LoadedRule:
+    """The rule as the example sees it: with its ``params`` and ``tables`` (if any)."""
+    if not example.params and not example.tables:
         return lr
-    overrides = dict(lr.params)
-    overrides.update(params)
-    loader = _FileLoader(lr.path, lr.pack, overrides)
-    loaded = loader.load()
-    if loaded is None:
-        raise ValueError("; ".join(loader.problems))
-    return loaded
+    return reload(lr, example.params, {t.name: t for t in example.tables})
 
 
 def run_example(lr: LoadedRule, example: Example, window_days: int = 92) -> list[str]:
@@ -79,7 +74,7 @@ def run_example(lr: LoadedRule, example: Example, window_days: int = 92) -> list
             except ValidationError as exc:
                 return [f"facts.{kind}[{i}]: {exc.errors()[0]['msg']}"]
         upsert_facts(db, ft, items, DEFAULT_ORG)
-    rule = _reload(lr, example.params)
+    rule = reload_for(lr, example)
     ruleset = RuleSet({}, [rule], rule.revision)
     refresh(db, ruleset, DEFAULT_ORG)
     findings = {_label(f.subject, f.occurrence): f

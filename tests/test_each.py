@@ -20,7 +20,9 @@ legal_basis: [{text: "Överenskommelse VON–DSO 2026, avsnitt 1.5"}]
 each: "monthly(due_on, meeting_on)"
 derive:
   deadline: "date_of(year(occurrence), month(occurrence), 10)"
-  submitted: "earliest('submission','submitted_on',obligation_id=id,where=\\"submitted_on >= occurrence\\")"
+  submitted: >-
+    earliest(s.submitted_on for s in submission
+             where s.obligation_id == id and s.submitted_on >= occurrence)
 finding:
   due: deadline
   done: submitted
@@ -93,9 +95,9 @@ title: Andel långa utredningar
 applies_to: meeting
 legal_basis: [{text: "Kommunallagen (2017:725) 6 kap. 6 §"}]
 derive:
-  share: "ratio('decision', where=\\"executed_on is null\\", of=\\"decided_on <= date\\")"
-  decided: "count('decision', law='LSS')"
-  next: "next_meeting(add_days(date, 1))"
+  share: "ratio(d.executed_on is null for d in decision where d.decided_on <= date)"
+  decided: "count(d in decision where d.law == 'LSS')"
+  next: "next_meeting(date + 1 day)"
 when: "share > 10"
 finding:
   subject: "period_key(date, 'month')"

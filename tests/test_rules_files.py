@@ -152,7 +152,7 @@ def test_validate_unquoted_condition_and_typo_in_derive(bevaka: Bevaka) -> None:
     rules = _copy_rules(bevaka.tmp)
     path = rules / EJ_FILE
     _edit(path, WHEN_LINE, "when: law in ['SoL', 'LSS'] and decided_on > '2020-01-01' and x = 1")
-    _edit(path, "add_months(decided_on, 3))", "add_month(decided_on, 3))")
+    _edit(path, "decided_on + 3 months)", "add_month(decided_on, 3))")
     problems = _validate_fails(bevaka, rules)
     wl, wc = _position(path, "x = 1")
     dl, dc = _position(path, "add_month(")
@@ -181,7 +181,7 @@ def test_validate_schema_type_and_template_errors(bevaka: Bevaka) -> None:
     assert f"{ej}:{line}: okänd nyckel 'wehn'; menade du 'when'?" in problems
     line, col = _position(avbrott, "interrupted_on + 1")
     assert (f"{avbrott}:{line}:{col}: räkneoperatorn + kräver tal, inte date "
-            "(använd add_days/add_months för datum)") in problems
+            "(flytta ett datum med en tidslängd, t.ex. + 3 months)") in problems
     assert any(p.startswith(f"{avbrott}:") and "okänt namn 'interupted_on' i why; menade du "
                "'interrupted_on'?" in p for p in problems)
     assert len(problems) == 3

@@ -10,12 +10,25 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from engine.rules.expr import Binary, Call, IsNull, ListExpr, Literal, Name, Node, Unary
+from engine.rules.durations import Duration
+from engine.rules.errors import EvalError
 from engine.rules.functions import FUNCTIONS, CallContext, Lookups
+from engine.rules.lookups import run_lookup
+from engine.rules.nodes import (
+    Binary,
+    Call,
+    DurationExpr,
+    FieldRef,
+    IsNull,
+    ListExpr,
+    Literal,
+    Lookup,
+    Name,
+    Node,
+    Unary,
+)
 
-
-class EvalError(ValueError):
-    pass
+__all__ = ["EvalError", "evaluate", "holds"]
 
 
 def _coerce_pair(a: Any, b: Any) -> tuple[Any, Any]:
@@ -26,7 +39,7 @@ def _coerce_pair(a: Any, b: Any) -> tuple[Any, Any]:
     return a, b
 
 
-def _compare(op: str, a: Any, b: Any) -> bool | None:
+def compare(op: str, a: Any, b: Any) -> bool | None:
     if a is None or b is None:
         return None
     a, b = _coerce_pair(a, b)
@@ -72,6 +85,21 @@ def evaluate(node: Node, env: dict[str, Any], lookups: Lookups | None = None) ->
         if node.name not in env:
             raise EvalError(f"okänt namn {node.name!r}")
         return env[node.name]
+    if isinstance(node, FieldRef):
+        row = env.get(node.alias)
+        if not isinstance(row, dict):
+            raise EvalError(f"okänt alias {node.alias!r}")
+        return row.get(node.field)
+    if isinstance(node, Lookup):
+        return run_lookup(node, env, lookups, evaluate)
+    if isinstance(node, DurationExpr):
+        count = evaluate(node.count, env, lookups)
+        if count is None:
+            return None
+        try:
+            return Duration.of(count, node.unit)
+        except ValueError as exc:
+            raise EvalError(str(exc)) from None
     if isinstance(node, ListExpr):
         return [evaluate(i, env, lookups) for i in node.items]
     if isinstance(node, Unary):
@@ -111,6 +139,8 @@ def _binary(node: Binary, env: dict[str, Any], lookups: Lookups | None) -> Any:
     if node.op in ("+", "-", "*", "/"):
         if a is None or b is None:
             return None
+        if isinstance(b, Duration) and isinstance(a, date):
+            return b.apply(a, -1 if node.op == "-" else 1)
         if node.op == "+":
             return a + b
         if node.op == "-":
@@ -118,7 +148,7 @@ def _binary(node: Binary, env: dict[str, Any], lookups: Lookups | None) -> Any:
         if node.op == "*":
             return a * b
         return None if b == 0 else a / b
-    return _compare(node.op, a, b)
+    return compare(node.op, a, b)
 
 
 def _call(node: Call, env: dict[str, Any], lookups: Lookups | None) -> Any:

@@ -1,31 +1,40 @@
-"""The expression language of rule files (``when`` conditions and ``derive`` values).
+"""The expression language of rule files: tokenizer and parser.
 
-Grammar (lowest precedence first)::
-
-    expr     := or
-    or       := and ("or" and)*
-    and      := not ("and" not)*
-    not      := "not" not | compare
-    compare  := sum [ ("==" | "!=" | "<" | "<=" | ">" | ">=") sum
-                    | ["not"] "in" sum
-                    | "is" ["not"] "null" ]
-    sum      := product (("+" | "-") product)*
-    product  := unary (("*" | "/") unary)*
-    unary    := "-" unary | primary
-    primary  := NUMBER | STRING | "true" | "false" | "null" | list
-              | NAME | NAME "(" [arg ("," arg)*] ")" | "(" expr ")"
-    arg      := [NAME "="] expr
-    list     := "[" [expr ("," expr)*] "]"
-
-Strings use single or double quotes. Names are fact fields, derived values or parameters.
-A syntax error raises :class:`ExprError` carrying the 1-based line and column.
+The grammar is written out (EBNF) in docs/rules.md, section "Grammar"; tests/test_grammar.py
+generates sentences from that block and checks that this parser accepts them, so the two
+cannot drift apart. A syntax error raises :class:`ExprError` carrying the 1-based line and
+column. The syntax tree is in :mod:`engine.rules.nodes` (re-exported here).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+
+from engine.rules.durations import UNIT_WORDS, WORKING, WORKING_TAIL, iso_unit
+from engine.rules.nodes import (
+    Binary,
+    Call,
+    DurationExpr,
+    FieldRef,
+    IsNull,
+    ListExpr,
+    Literal,
+    Lookup,
+    Name,
+    Node,
+    Test,
+    Unary,
+    calls,
+    children,
+    lookups,
+    names,
+    walk,
+)
+
+__all__ = ["Binary", "Call", "DurationExpr", "ExprError", "FieldRef", "IsNull", "ListExpr",
+           "Literal", "Lookup", "Name", "Node", "Test", "Unary", "calls", "children", "lookups",
+           "names", "parse", "parse_unary_tests", "walk"]
 
 
 class ExprError(ValueError):
@@ -38,68 +47,23 @@ class ExprError(ValueError):
         super().__init__(f"{self.line}:{self.col}: {message}")
 
 
-# ---- AST -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Node:
-    pos: int
-
-
-@dataclass(frozen=True)
-class Literal(Node):
-    value: Any
-
-
-@dataclass(frozen=True)
-class Name(Node):
-    name: str
-
-
-@dataclass(frozen=True)
-class ListExpr(Node):
-    items: tuple[Node, ...]
-
-
-@dataclass(frozen=True)
-class Unary(Node):
-    op: str  # "-" or "not"
-    operand: Node
-
-
-@dataclass(frozen=True)
-class Binary(Node):
-    op: str  # + - * / == != < <= > >= and or in notin
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class IsNull(Node):
-    operand: Node
-    negated: bool
-
-
-@dataclass(frozen=True)
-class Call(Node):
-    func: str
-    args: tuple[Node, ...]
-    kwargs: tuple[tuple[str, Node], ...] = field(default=())
-
-
 # ---- tokens ----------------------------------------------------------------------------
 
+OPERATORS = ("==", "!=", "<=", ">=", "..", "<", ">", "+", "-", "*", "/", "(", ")", "[", "]",
+             ",", "=")
+_IDENT = r"[A-Za-z_ÅÄÖåäö][\wÅÄÖåäö]*"
 _TOKEN = re.compile(
-    r"""
+    rf"""
     (?P<ws>\s+)
   | (?P<num>\d+(?:\.\d+)?)
   | (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
-  | (?P<op>==|!=|<=|>=|<|>|\+|-|\*|/|\(|\)|\[|\]|,|=)
-  | (?P<name>[A-Za-z_ÅÄÖåäö][\wÅÄÖåäö]*(?:\.[A-Za-z_ÅÄÖåäö][\wÅÄÖåäö]*)*)
+  | (?P<op>{"|".join(re.escape(o) for o in OPERATORS)})
+  | (?P<name>{_IDENT}(?:\.{_IDENT})*)
     """,
     re.VERBOSE,
 )
-KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false"}
+KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false", "for", "where"}
+LOOKUP_KINDS = ("earliest", "latest", "count", "ratio")
 
 
 @dataclass(frozen=True)
@@ -147,6 +111,9 @@ class _Parser:
     def tok(self) -> Token:
         return self.tokens[self.i]
 
+    def peek(self, n: int = 1) -> Token:
+        return self.tokens[min(self.i + n, len(self.tokens) - 1)]
+
     def error(self, message: str, tok: Token | None = None) -> ExprError:
         return ExprError(message, self.text, (tok or self.tok).pos)
 
@@ -160,22 +127,32 @@ class _Parser:
             return self.take()
         return None
 
-    def expect(self, value: str) -> Token:
+    def expect(self, value: str, hint: str = "") -> Token:
         t = self.accept(value)
         if t is None:
             found = self.tok.value or "slutet av uttrycket"
-            raise self.error(f"väntade {value!r} men fann {found!r}")
+            raise self.error(f"väntade {value!r} men fann {found!r}{hint}")
         return t
+
+    def expect_name(self, what: str, hint: str = "") -> Token:
+        t = self.tok
+        if t.kind != "name" or "." in t.value:
+            found = t.value or "slutet av uttrycket"
+            raise self.error(f"väntade {what} men fann {found!r}{hint}")
+        return self.take()
 
     def parse(self) -> Node:
         if self.tok.kind == "end":
             raise self.error("uttrycket är tomt")
         node = self.parse_or()
+        self.expect_end()
+        return node
+
+    def expect_end(self) -> None:
         if self.tok.kind != "end":
             if self.tok.value == "=":
                 raise self.error("skriv == för likhet")
             raise self.error(f"oväntat {self.tok.value!r}")
-        return node
 
     def enter(self) -> None:
         """One nesting level deeper; refuse before Python's own recursion limit is reached."""
@@ -222,7 +199,7 @@ class _Parser:
         if t.value == "in" and t.kind == "kw":
             self.take()
             return Binary(t.pos, "in", node, self.parse_sum())
-        if t.value == "not" and t.kind == "kw" and self.tokens[self.i + 1].value == "in":
+        if t.value == "not" and t.kind == "kw" and self.peek().value == "in":
             self.take()
             self.take()
             return Binary(t.pos, "notin", node, self.parse_sum())
@@ -257,11 +234,27 @@ class _Parser:
             return node
         return self.parse_primary()
 
+    def unit(self, count: Node) -> Node:
+        """``count`` followed by a duration unit (``3 months``, ``n working days``), or ``count``."""
+        t = self.tok
+        if t.kind != "name":
+            return count
+        if t.value in UNIT_WORDS:
+            self.take()
+            return DurationExpr(count.pos, count, t.value)
+        if t.value == WORKING:
+            self.take()
+            if self.tok.kind != "name" or self.tok.value not in WORKING_TAIL:
+                raise self.error("efter 'working' väntas 'days' (working days)")
+            self.take()
+            return DurationExpr(count.pos, count, "working_days")
+        return count
+
     def parse_primary(self) -> Node:
         t = self.tok
         if t.kind == "num":
             self.take()
-            return Literal(t.pos, float(t.value) if "." in t.value else int(t.value))
+            return self.unit(Literal(t.pos, float(t.value) if "." in t.value else int(t.value)))
         if t.kind == "str":
             self.take()
             body = t.value[1:-1]
@@ -270,14 +263,11 @@ class _Parser:
             self.take()
             return Literal(t.pos, {"true": True, "false": False, "null": None}[t.value])
         if t.kind == "name":
-            self.take()
-            if self.accept("(") is not None:
-                return self.parse_call(t)
-            return Name(t.pos, t.value)
+            return self.parse_name()
         if self.accept("(") is not None:
             node = self.parse_or()
             self.expect(")")
-            return node
+            return self.unit(node)
         if self.accept("[") is not None:
             items: list[Node] = []
             if self.accept("]") is None:
@@ -290,12 +280,47 @@ class _Parser:
             raise self.error("uttrycket tar slut för tidigt")
         raise self.error(f"oväntat {t.value!r}")
 
+    def parse_name(self) -> Node:
+        t = self.take()
+        if "." in t.value:
+            alias, _, rest = t.value.partition(".")
+            if "." in rest:
+                raise self.error(f"{t.value!r}: bara ett fält kan läsas (alias.fält)", t)
+            return FieldRef(t.pos, alias, rest, t.pos + len(alias) + 1)
+        iso = iso_unit(t.value)
+        if iso is not None:
+            return DurationExpr(t.pos, Literal(t.pos, iso[0]), iso[1])
+        if self.accept("(") is not None:
+            if t.value in LOOKUP_KINDS and self.tok.kind != "str":
+                return self.parse_lookup(t)
+            return self.parse_call(t)  # the old text form of a look-up is reported by the checker
+        return self.unit(Name(t.pos, t.value))
+
+    def parse_lookup(self, name: Token) -> Lookup:
+        """After ``earliest(``: ``value for alias in type [where cond] )``; ``count(alias in …)``."""
+        self.enter()
+        form = {"count": "count(a in typ where villkor)", "ratio": "ratio(villkor for a in typ)"}
+        hint = f" (skriv {form.get(name.value, name.value + '(a.fält for a in typ)')})"
+        value: Node | None = None
+        if name.value != "count":
+            value = self.parse_or()
+            self.expect("for", hint)
+        alias = self.expect_name("ett alias", hint)
+        self.expect("in", hint)
+        fact_type = self.expect_name("en faktatyp", hint)
+        where = self.parse_or() if self.accept("where") is not None else None
+        self.expect(")", hint if where is None else "")
+        self.depth -= 1
+        return Lookup(name.pos, name.value, value, alias.value, alias.pos, fact_type.value,
+                      fact_type.pos, where)
+
     def parse_call(self, name: Token) -> Call:
         args: list[Node] = []
         kwargs: list[tuple[str, Node]] = []
         if self.accept(")") is None:
             while True:
-                if self.tok.kind == "name" and self.tokens[self.i + 1].value == "=":
+                key_like = self.tok.kind == "name" or self.tok.value == "where"  # old look-up form
+                if key_like and self.peek().value == "=" and "." not in self.tok.value:
                     key = self.take().value
                     self.take()
                     kwargs.append((key, self.parse_or()))
@@ -307,6 +332,45 @@ class _Parser:
                     break
             self.expect(")")
         return Call(name.pos, name.value, tuple(args), tuple(kwargs))
+
+    # ---- decision-table cells (unary tests) ---------------------------------------------
+
+    def parse_tests(self) -> tuple[Test, ...]:
+        if self.tok.kind == "end" or (self.tok.value == "-" and self.peek().kind == "end"):
+            return ()  # "-" or empty: any value
+        tests = [self.parse_test()]
+        while self.accept(",") is not None:
+            tests.append(self.parse_test())
+        self.expect_end()
+        return tuple(tests)
+
+    def parse_test(self) -> Test:
+        t = self.tok
+        if t.kind == "op" and t.value in _COMPARE:
+            self.take()
+            return Test(t.pos, t.value, self.parse_sum())
+        if t.kind == "op" and t.value in ("[", "("):
+            interval = self.parse_interval()
+            if interval is not None:
+                return interval
+        return Test(t.pos, "==", self.parse_sum())
+
+    def parse_interval(self) -> Test | None:
+        """``[a..b]``, ``(a..b)``, ``[a..b)``, ``(a..b]``; None (and nothing read) if it is not one."""
+        start, depth = self.i, self.depth
+        opening = self.take()
+        try:
+            low = self.parse_sum()
+        except ExprError:
+            low = None
+        if low is None or self.accept("..") is None:
+            self.i, self.depth = start, depth
+            return None
+        high = self.parse_sum()
+        closing = self.accept("]") or self.accept(")")
+        if closing is None:
+            raise self.error("ett intervall slutar med ']' eller ')'")
+        return Test(opening.pos, "range", low, high, opening.value == "(", closing.value == ")")
 
 
 def _is_null(node: Node) -> bool:
@@ -320,49 +384,6 @@ def parse(text: str) -> Node:
     return _Parser(text).parse()
 
 
-def names(node: Node) -> set[str]:
-    """Every name the expression reads (not function names)."""
-    out: set[str] = set()
-
-    def walk(n: Node) -> None:
-        if isinstance(n, Name):
-            out.add(n.name)
-        elif isinstance(n, (Unary, IsNull)):
-            walk(n.operand)
-        elif isinstance(n, Binary):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, ListExpr):
-            for i in n.items:
-                walk(i)
-        elif isinstance(n, Call):
-            for a in n.args:
-                walk(a)
-            for _, a in n.kwargs:
-                walk(a)
-
-    walk(node)
-    return out
-
-
-def calls(node: Node) -> list[Call]:
-    out: list[Call] = []
-
-    def walk(n: Node) -> None:
-        if isinstance(n, Call):
-            out.append(n)
-            for a in n.args:
-                walk(a)
-            for _, a in n.kwargs:
-                walk(a)
-        elif isinstance(n, Unary | IsNull):
-            walk(n.operand)
-        elif isinstance(n, Binary):
-            walk(n.left)
-            walk(n.right)
-        elif isinstance(n, ListExpr):
-            for i in n.items:
-                walk(i)
-
-    walk(node)
-    return out
+def parse_unary_tests(text: str) -> tuple[Test, ...]:
+    """Parse a decision-table input cell (``< 4``, ``'a', 'b'``, ``[5..9]``); () means any."""
+    return _Parser(text).parse_tests()

@@ -1,8 +1,10 @@
 """The documented function set available in ``derive`` (and ``when``) expressions.
 
 Each function has a signature of value types used by the rule type checker. Types:
-``date``, ``number``, ``str``, ``bool``, ``list``, ``any``. Functions that look at other
-facts (``earliest``, ``count``, ``next_meeting`` …) receive a :class:`Lookups` object.
+``date``, ``number``, ``str``, ``bool``, ``list``, ``any``. The meeting functions
+(``next_meeting``, ``meetings``) receive a :class:`Lookups` object; the look-ups over other
+facts (``earliest(… for s in submission …)``, ``count``, ``ratio``) are syntax, not
+functions (:mod:`engine.rules.lookups`), and read facts through the same object.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from engine import calendar as cal
 
 
 class Lookups(Protocol):
-    """Read access to other facts, for aggregate functions."""
+    """Read access to other facts, for look-ups and the meeting functions."""
 
     def rows(self, fact_type: str) -> list[dict[str, Any]]: ...
 
@@ -33,7 +35,7 @@ class Function:
     returns: str  # a type, or "arg1" = the type of the second argument
     impl: Callable[..., Any]
     doc: str
-    kwargs: tuple[str, ...] = ()  # names of accepted keyword arguments ("**" = any field)
+    kwargs: tuple[str, ...] = ()  # names of the accepted keyword arguments
     needs_lookups: bool = False
     lazy: bool = False
 
@@ -76,64 +78,6 @@ class CallContext:
     lookups: Lookups
     env: dict[str, Any]
     holds: Callable[..., bool]
-
-
-def _matching(ctx: CallContext, fact_type: str, filters: dict[str, Any],
-              where: str | None = None) -> list[dict[str, Any]]:
-    """Rows of ``fact_type`` whose fields equal ``filters`` and for which ``where`` holds.
-
-    ``where`` is an expression over the row's fields; names the row lacks fall back to the
-    calling rule's names (e.g. ``occurrence``).
-    """
-    key = tuple(sorted(filters))
-    index = ctx.lookups.index(fact_type, key)
-    rows = index.get(tuple(_norm(filters[k]) for k in key), [])
-    if where is None:
-        return rows
-    node = _parsed(where)
-    return [r for r in rows if ctx.holds(node, {**ctx.env, **r}, ctx.lookups)]
-
-
-def _norm(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
-_PARSED: dict[str, Any] = {}
-
-
-def _parsed(text: str) -> Any:
-    from engine.rules.expr import parse
-
-    if text not in _PARSED:
-        _PARSED[text] = parse(text)
-    return _PARSED[text]
-
-
-def _earliest(ctx: CallContext, fact_type: str, field: str, where: str | None = None,
-              **filters: Any) -> Any:
-    vals = [r[field] for r in _matching(ctx, fact_type, filters, where) if r.get(field) is not None]
-    return min(vals) if vals else None
-
-
-def _latest(ctx: CallContext, fact_type: str, field: str, where: str | None = None,
-            **filters: Any) -> Any:
-    vals = [r[field] for r in _matching(ctx, fact_type, filters, where) if r.get(field) is not None]
-    return max(vals) if vals else None
-
-
-def _count(ctx: CallContext, fact_type: str, where: str | None = None, **filters: Any) -> int:
-    return len(_matching(ctx, fact_type, filters, where))
-
-
-def _ratio(ctx: CallContext, fact_type: str, where: str, of: str | None = None,
-           **filters: Any) -> float | None:
-    """Percent of the rows matching ``of`` (and the filters) for which ``where`` also holds."""
-    base = _matching(ctx, fact_type, filters, of)
-    if not base:
-        return None
-    node = _parsed(where)
-    hits = sum(1 for r in base if ctx.holds(node, {**ctx.env, **r}, ctx.lookups))
-    return 100.0 * hits / len(base)
 
 
 def _next_meeting(ctx: CallContext, on_or_after: date | None, body: str = "VON") -> date | None:
@@ -227,20 +171,6 @@ FUNCTIONS: dict[str, Function] = {
         Function("max", ("*any",), "arg0", _max, "Största värdet (null hoppas över)."),
         Function("if", ("bool", "any", "any"), "arg1", lambda c, a, b: a if c else b,
                  "if(villkor, då, annars): värdet beror på villkoret.", lazy=True),
-        Function("earliest", ("str", "str"), "date", _earliest,
-                 "earliest('submission', 'submitted_on', obligation_id=id): tidigaste "
-                 "värdet av ett fält bland andra fakta som matchar filtren (och where).",
-                 kwargs=("**",), needs_lookups=True),
-        Function("latest", ("str", "str"), "date", _latest,
-                 "Som earliest men senaste värdet.", kwargs=("**",), needs_lookups=True),
-        Function("count", ("str",), "number", _count,
-                 "count('complaint', unit=unit, where=\"anonymous == false\"): antal andra "
-                 "fakta som matchar filtren och villkoret.",
-                 kwargs=("**",), needs_lookups=True),
-        Function("ratio", ("str",), "number", _ratio,
-                 "ratio('investigation', where=\"…\", of=\"…\"): andel i procent (0–100) av "
-                 "fakta som uppfyller of (och filtren) för vilka även where gäller; null om inga.",
-                 kwargs=("**",), needs_lookups=True),
         Function("next_meeting", ("date",), "date", _next_meeting,
                  "Första sammanträdet på eller efter datumet (body='VON' som standard).",
                  kwargs=("body",), needs_lookups=True),

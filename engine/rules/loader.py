@@ -1,160 +1,88 @@
 """Load rule packs from ``rules/``: YAML → pydantic → parsed, type-checked, compiled rules.
 
-Every problem becomes one line ``file:line[:col]: message`` (column for expressions), and
-all problems of all files are collected before :class:`RuleLoadError` is raised.
+Every problem becomes one line ``file:line[:col]: message`` (column for expressions and
+table cells), and all problems of all files are collected before :class:`RuleLoadError` is
+raised.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import jinja2.meta
 import yaml
 from pydantic import ValidationError
 
-from engine.rules.expr import ExprError, Node, calls, parse
-from engine.rules.schema import Pack, Rule
-from engine.rules.to_durable import Compiled, CompileError, compile_when
-from engine.rules.typecheck import TypeCheckError, infer, model_types, suggest, value_type
+from engine.rules.expr import ExprError, Node, parse
+from engine.rules.loaded import LoadedRule, RuleSet
+from engine.rules.lookups import related_types
+from engine.rules.positions import Positions
+from engine.rules.recipients import Recipient, RecipientError, parse_recipient
+from engine.rules.schema import DecisionTableSpec, Pack, Rule, TableOverride
+from engine.rules.tables import DecisionTable, build_table
+from engine.rules.templates import WHY_NAMES, TemplateProblem, compile_why
+from engine.rules.to_durable import CompileError, compile_when
+from engine.rules.typecheck import DURATION_USE, TypeCheckError, infer, model_types, suggest, value_type
+from facts.errors import UserError
 from facts.readers import parse_yaml
 from facts.types import FACT_TYPES
 
-# Names a "why" template may use besides fact fields, derived values and parameters.
-WHY_NAMES = {"status", "status_sv", "as_of", "due_on", "done_on", "start_on", "late_days",
-             "days_overdue", "days_left", "subject", "rule_id", "rule_title"}
+__all__ = ["LoadedRule", "RuleLoadError", "RuleSet", "WHY_NAMES", "load_rules"]
+
+Path_ = tuple[Any, ...]
 
 
-class RuleLoadError(ValueError):
+class RuleLoadError(UserError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
 
 
-@dataclass
-class LoadedRule:
-    rule: Rule
-    path: Path
-    pack: str
-    params: dict[str, Any]
-    derive: dict[str, Node]
-    when: Node
-    subject: Node
-    start: Node | None
-    due: Node
-    done: Node | None
-    compiled: Compiled
-    basis_when: list[Node | None]
-    why: jinja2.Template
-    each: Node | None = None
-    why_names: frozenset[str] = frozenset()
-    related_types: set[str] = field(default_factory=set)
-    revision: str = ""
-
-    @property
-    def key(self) -> str:
-        return f"{self.rule.id}@{self.rule.version}"
-
-    @property
-    def ruleset_name(self) -> str:
-        return f"{self.key}#{self.revision[:12]}"
-
-
-@dataclass
-class RuleSet:
-    packs: dict[str, Pack]
-    rules: list[LoadedRule]
-    revision: str
-
-    def by_id(self, rule_id: str) -> list[LoadedRule]:
-        return [r for r in self.rules if r.rule.id == rule_id]
-
-    def valid_on(self, d: Any) -> list[LoadedRule]:
-        return [r for r in self.rules if r.rule.valid_on(d)]
-
-
-class _Positions:
-    """Line/column of every YAML node by its key path."""
-
-    def __init__(self, node: yaml.Node | None, text: str = ""):
-        self.lines = text.splitlines()
-        self.marks: dict[tuple[Any, ...], yaml.Node] = {}
-        if node is not None:
-            self._walk(node, ())
-
-    def _walk(self, node: yaml.Node, path: tuple[Any, ...]) -> None:
-        self.marks[path] = node
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                self.marks[(*path, k.value, "__key__")] = k
-                self._walk(v, (*path, k.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, v in enumerate(node.value):
-                self._walk(v, (*path, i))
-
-    def line(self, path: tuple[Any, ...]) -> int:
-        while path and path not in self.marks:
-            path = path[:-1]
-        node = self.marks.get(path)
-        return node.start_mark.line + 1 if node else 1
-
-    def expr_pos(self, path: tuple[Any, ...], line: int, col: int) -> tuple[int, int]:
-        """File line and column of (line, col) inside the expression at ``path``."""
-        node = self.marks.get(path)
-        if node is None or not isinstance(node, yaml.ScalarNode):
-            return self.line(path), col
-        start = node.start_mark
-        if node.style in ("|", ">"):
-            # Block scalar: the content starts on the next line, at that line's indentation.
-            index = start.line + line  # 0-based index of the content line
-            content = self.lines[index] if index < len(self.lines) else ""
-            indent = len(content) - len(content.lstrip(" "))
-            return index + 1, indent + col
-        offset = 1 if node.style in ("'", '"') else 0
-        if line == 1:
-            return start.line + 1, start.column + offset + col
-        return start.line + line, col
-
-
-def _revision(text: str, params: dict[str, Any]) -> str:
+def _revision(text: str, params: dict[str, Any], tables: dict[str, Any]) -> str:
     digest = hashlib.sha256(text.encode())
     digest.update(json.dumps(params, sort_keys=True, default=str).encode())
+    if tables:
+        digest.update(json.dumps(tables, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 
 
 class _FileLoader:
-    def __init__(self, path: Path, pack: str, overrides: dict[str, Any]):
+    def __init__(self, path: Path, pack: str, overrides: dict[str, Any],
+                 roles: Iterable[str] = (), tables: dict[str, Any] | None = None,
+                 origin: str = "config.toml"):
         self.path = path
         self.pack = pack
         self.overrides = overrides
+        self.roles = frozenset(roles)
+        self.table_overrides = tables or {}
+        self.origin = origin  # where table_overrides come from, for messages
         self.problems: list[str] = []
-        self.pos = _Positions(None)
-        self.why_names: frozenset[str] = frozenset()
+        self.pos = Positions(None)
+        self.failed_tables: set[str] = set()
 
-    def err(self, path: tuple[Any, ...], message: str) -> None:
+    def err(self, path: Path_, message: str) -> None:
         self.problems.append(f"{self.path}:{self.pos.line(path)}: {message}")
 
-    def expr_err(self, path: tuple[Any, ...], line: int, col: int, message: str) -> None:
-        fl, fc = self.pos.expr_pos(path, line, col)
-        self.problems.append(f"{self.path}:{fl}:{fc}: {message}")
+    def at(self, path: Path_, pos: int | None, message: str) -> None:
+        """A problem at offset ``pos`` of the scalar at ``path`` (its line if pos is None)."""
+        if pos is None:
+            self.err(path, message)
+            return
+        line, col = self.pos.offset(path, pos)
+        self.problems.append(f"{self.path}:{line}:{col}: {message}")
 
-    def parse_expr(self, path: tuple[Any, ...], text: str, scope: dict[str, str]) -> Node | None:
+    def parse_expr(self, path: Path_, text: str, scope: dict[str, str]) -> Node | None:
         try:
             node = parse(text)
-        except ExprError as exc:
-            self.expr_err(path, exc.line, exc.col, exc.message)
-            return None
-        try:
-            infer(node, scope)
-        except TypeCheckError as exc:
-            before = text[: exc.pos]
-            line = before.count("\n") + 1
-            col = exc.pos - (before.rfind("\n") + 1) + 1
-            self.expr_err(path, line, col, exc.message)
+            if infer(node, scope) == "duration":
+                raise TypeCheckError(DURATION_USE, 0)
+        except (ExprError, TypeCheckError) as exc:
+            self.at(path, exc.pos, exc.message)
             return None
         return node
 
@@ -162,7 +90,7 @@ class _FileLoader:
         text = self.path.read_text(encoding="utf-8")
         try:
             node, data = parse_yaml(text)
-            self.pos = _Positions(node, text)
+            self.pos = Positions(node, text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1"
@@ -174,35 +102,29 @@ class _FileLoader:
         try:
             rule = Rule.model_validate(data)
         except ValidationError as exc:
-            for e in exc.errors():
-                loc = tuple(e["loc"])
-                msg = str(e["msg"]).removeprefix("Value error, ")
-                if e["type"] == "extra_forbidden":
-                    known = Rule.model_fields if len(loc) == 1 else {}
-                    msg = f"okänd nyckel {loc[-1]!r}{suggest(str(loc[-1]), known)}"
-                    self.err((*loc, "__key__"), msg)
-                    continue
-                if e["type"] == "missing":
-                    msg = "saknas"
-                self.err(loc, f"{'.'.join(str(p) for p in loc)}: {msg}")
+            self.schema_errors(exc, ())
             return None
         return self.check(rule, text)
+
+    def schema_errors(self, exc: ValidationError, base: Path_, prefix: str = "") -> None:
+        for e in exc.errors():
+            loc = (*base, *e["loc"])
+            msg = str(e["msg"]).removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden":
+                known = Rule.model_fields if len(loc) == 1 else {}
+                self.err((*loc, "__key__"), f"{prefix}okänd nyckel {loc[-1]!r}{suggest(str(loc[-1]), known)}")
+                continue
+            if e["type"] == "missing":
+                msg = "saknas"
+            self.err(loc, f"{prefix}{'.'.join(str(p) for p in loc)}: {msg}")
 
     def check(self, rule: Rule, text: str) -> LoadedRule | None:
         if rule.applies_to not in FACT_TYPES:
             self.err(("applies_to",), f"okänd faktatyp {rule.applies_to!r}"
                      f"{suggest(rule.applies_to, FACT_TYPES)}")
             return None
-        ft = FACT_TYPES[rule.applies_to]
-        params = {k: p.default for k, p in rule.params.items()}
-        for key, value in self.overrides.items():
-            if key in rule.params:
-                choices = rule.params[key].choices
-                if choices and value not in choices:
-                    self.err(("params", key), f"värdet {value!r} för {key} i config.toml är "
-                             f"inte tillåtet; välj {', '.join(map(str, choices))}")
-                params[key] = value
-        scope = model_types(ft.model)
+        params = self.params(rule)
+        scope = model_types(FACT_TYPES[rule.applies_to].model)
         scope.update({k: value_type(v) for k, v in params.items()})
         each = None
         if rule.each is not None:
@@ -218,80 +140,187 @@ class _FileLoader:
             node = self.parse_expr(("derive", name), expr, scope)
             if node is not None:
                 derive[name] = node
-                scope[name] = infer(node, scope)
+            # a value that failed is already reported: later uses of it are not errors too
+            scope[name] = infer(node, scope) if node is not None else "any"
+        tables = self.tables(rule, scope)
         when = self.parse_expr(("when",), rule.when, scope)
         spec = rule.finding
         nodes: dict[str, Node | None] = {}
         for key in ("subject", "start", "due", "done"):
             expr = getattr(spec, key)
-            if expr is None:
-                nodes[key] = None
-                continue
-            node = self.parse_expr(("finding", key), expr, scope)
+            node = self.parse_expr(("finding", key), expr, scope) if expr is not None else None
             nodes[key] = node
             if node is not None and key != "subject" and infer(node, scope) not in ("date", "any"):
                 self.err(("finding", key), f"finding.{key} ska vara ett datum")
-        for i, r in enumerate(spec.recipients):
-            if r in scope and scope[r] not in ("str", "any"):
-                self.err(("finding", "recipients", i), f"mottagarfältet {r!r} är inte text")
-        basis_when = [
-            self.parse_expr(("legal_basis", i, "when"), b.when, scope) if b.when else None
-            for i, b in enumerate(rule.legal_basis)
-        ]
-        why = self.template(rule.finding.why, scope)
+        roles = self.roles
+        recipients = self.recipients(("finding", "recipients"), spec.recipients, scope, params, roles)
+        escalate = (self.recipients(("finding", "escalate", "to"), spec.escalate.to, scope, params, roles)
+                    if spec.escalate else ())
+        basis_when = [self.basis(i, b.when, scope) for i, b in enumerate(rule.legal_basis)]
+        why, why_names = self.template(rule.finding.why, scope)
+        for i, ex in enumerate(rule.examples):
+            overrides = {t.name: t for t in ex.tables}
+            self.override(tables, scope, overrides, partial(_example_table, i))
         compiled = None
         if when is not None:
             try:
                 compiled = compile_when(when, params)
             except CompileError as exc:
-                self.expr_err(("when",), 1, exc.pos + 1, str(exc))
+                self.at(("when",), exc.pos, str(exc))
         if self.problems or when is None or compiled is None or why is None or nodes["due"] is None:
             return None
-        related = {
-            str(getattr(c.args[0], "value", ""))
-            for n in [*derive.values(), *(v for v in nodes.values() if v is not None), when,
-                      *([each] if each else [])]
-            for c in calls(n)
-            if c.func in ("earliest", "latest", "count", "ratio") and c.args
-        }
         every = [*derive.values(), when, *(v for v in nodes.values() if v is not None),
-                 *([each] if each else [])]
-        if any(c.func in ("next_meeting", "meetings") for n in every for c in calls(n)):
-            related.add("meeting")
-        for t in related - set(FACT_TYPES):
-            self.err(("derive",), f"okänd faktatyp {t!r} i en funktion{suggest(t, FACT_TYPES)}")
+                 *([each] if each else []), *(n for t in tables for n in _nodes(t))]
+        related = set().union(*(related_types(n) for n in every))
         return LoadedRule(
             rule=rule, path=self.path, pack=self.pack, params=params, derive=derive, when=when,
             subject=nodes["subject"] or parse("id"), start=nodes["start"], due=nodes["due"],
             done=nodes["done"], compiled=compiled, basis_when=basis_when, why=why,
-            related_types=related & set(FACT_TYPES), revision=_revision(text, params),
-            each=each, why_names=self.why_names,
+            related_types=related, revision=_revision(text, params, self.table_overrides_json()),
+            each=each, why_names=why_names, tables=tuple(tables), recipients=recipients,
+            escalate_to=escalate, why_line=self.pos.line(("finding", "why")), known_roles=roles,
+            table_overrides=dict(self.table_overrides),
         )
 
-    def template(self, source: str, scope: dict[str, str]) -> jinja2.Template | None:
-        env = _jinja_env()
+    def params(self, rule: Rule) -> dict[str, Any]:
+        params = {k: p.default for k, p in rule.params.items()}
+        for key, value in self.overrides.items():
+            if key in rule.params:
+                choices = rule.params[key].choices
+                if choices and value not in choices:
+                    self.err(("params", key), f"värdet {value!r} för {key} i config.toml är "
+                             f"inte tillåtet; välj {', '.join(map(str, choices))}")
+                params[key] = value
+        return params
+
+    def recipients(self, path: Path_, entries: list[str], scope: dict[str, str],
+                   params: dict[str, Any], roles: frozenset[str]) -> tuple[Recipient, ...]:
+        out = []
+        for i, entry in enumerate(entries):
+            try:
+                r = parse_recipient(entry, scope, roles)
+            except RecipientError as exc:
+                self.at((*path, i), exc.offset, str(exc))
+                continue
+            value = params.get(entry) if r.kind == "field" else None
+            if isinstance(value, str) and value and "@" not in value and value not in roles:
+                self.at((*path, i), 0, f"parametern {entry!r} är {value!r}, som inte är en känd roll"
+                        f"{suggest(value, roles)}")
+            out.append(r)
+        return tuple(out)
+
+    def basis(self, i: int, text: str | None, scope: dict[str, str]) -> Node | None:
+        node = self.parse_expr(("legal_basis", i, "when"), text, scope) if text else None
+        if node is not None and related_types(node):
+            self.err(("legal_basis", i, "when"), "legal_basis.when kan inte läsa andra fakta; "
+                     "räkna ut värdet i derive och använd namnet")
+        return node
+
+    def tables(self, rule: Rule, scope: dict[str, str]) -> list[DecisionTable]:
+        out: list[DecisionTable] = []
+        for k, spec in enumerate(rule.tables):
+            if spec.name in {t.name for t in out}:
+                self.err(("tables", k, "name"), f"tabellen {spec.name!r} finns redan")
+                continue
+            table = self.build(spec, scope, ("tables", k), None)
+            if table is not None:
+                out.append(table)
+                scope.update(table.output_types)
+            else:  # reported already; its outputs and overrides are not errors too
+                self.failed_tables.add(spec.name)
+                scope.update(dict.fromkeys(spec.outputs, "any"))
+        overrides: dict[str, Any] = {}
+        for name, raw in self.table_overrides.items():
+            try:
+                overrides[name] = raw if isinstance(raw, TableOverride) else \
+                    TableOverride.model_validate({"name": name, **raw})
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                self.err(("tables",), f"{self.origin}, tabellen {name!r}: "
+                         f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+        replaced = self.override(out, scope, overrides, None)
+        return [replaced.get(t.name, t) for t in out]
+
+    def override(self, tables: list[DecisionTable], scope: dict[str, str], overrides: dict[str, Any],
+                 where: Callable[[int], Path_] | None) -> dict[str, DecisionTable]:
+        """Check table overrides (an example's when ``where`` gives their path, else the
+        installation's) against the rule's tables; the checked tables by name."""
+        out = {}
+        for k, (name, spec) in enumerate(overrides.items()):
+            base = next((t for t in tables if t.name == name), None)
+            path = where(k) if where else None
+            if name in self.failed_tables:
+                continue
+            if base is None:
+                known = ", ".join(t.name for t in tables) or "inga"
+                message = f"ingen tabell {name!r} i regeln (tabeller: {known})"
+                if path is None:
+                    self.err(("tables",), f"{self.origin}, tabellen {name!r}: {message}")
+                else:
+                    self.err((*path, "name"), message)
+                continue
+            # the override's inputs see the scope as the rule's table did (without its outputs)
+            inner = {n: t for n, t in scope.items() if n not in base.outputs}
+            table = self.build(spec, inner, path, base)
+            if table is not None:
+                out[name] = table
+        return out
+
+    def build(self, spec: DecisionTableSpec | TableOverride, scope: dict[str, str],
+              path: Path_ | None, base: DecisionTable | None) -> DecisionTable | None:
+        """A checked table; ``path`` None: from the installation (no position in the file)."""
+
+        def report(sub: Any, pos: int | None, message: str) -> None:
+            if path is None:
+                self.err(("tables",), f"{self.origin}, tabellen {spec.name!r}: {_describe(sub)}{message}")
+            else:
+                self.at((*path, *sub), pos, message)
+
+        origin = f"{self.path}:{self.pos.line(path or ('tables',))}"
+        return build_table(spec, scope, report, origin, base)
+
+    def table_overrides_json(self) -> dict[str, Any]:
+        return {k: (v.model_dump() if isinstance(v, TableOverride) else v)
+                for k, v in self.table_overrides.items()}
+
+    def template(self, source: str, scope: dict[str, str]) -> tuple[Any, frozenset[str]]:
         try:
-            ast = env.parse(source)
-        except jinja2.TemplateSyntaxError as exc:
-            self.expr_err(("finding", "why"), exc.lineno, 1, f"mallfel: {exc.message}")
-            return None
-        used = jinja2.meta.find_undeclared_variables(ast)
+            template, used = compile_why(source)
+        except TemplateProblem as exc:
+            line = exc.line or 1
+            value_lines = source.split("\n")
+            offset = sum(len(x) + 1 for x in value_lines[: line - 1])
+            self.at(("finding", "why"), offset, exc.message)
+            return None, frozenset()
         unknown = used - set(scope) - WHY_NAMES
         for name in sorted(unknown):
             self.err(("finding", "why"), f"okänt namn {name!r} i why{suggest(name, [*scope, *WHY_NAMES])}")
-        self.why_names = frozenset(used)
-        return None if unknown else env.from_string(source)
+        return (None if unknown else template), used | WHY_NAMES
 
 
-def _jinja_env() -> jinja2.Environment:
-    return jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
-                              keep_trailing_newline=False)
+def _example_table(i: int, k: int) -> Path_:
+    return ("examples", i, "tables", k)
 
 
-def load_rules(directory: str | Path, config_params: Any = None) -> RuleSet:
+def _describe(sub: Any) -> str:
+    if sub and sub[0] == "rows":
+        return f"rad {sub[1] + 1}, kolumn {sub[2]!r}: "
+    return f"{sub[0]}: " if sub else ""
+
+
+def _nodes(t: DecisionTable) -> list[Node]:
+    return [*t.inputs, *(x for row in t.rows for tests in row.tests for test in tests
+                         for x in (test.value, test.high) if x is not None)]
+
+
+def load_rules(directory: str | Path, config_params: Any = None, known_roles: Iterable[str] = (),
+               config_tables: Callable[[str], dict[str, Any]] | None = None) -> RuleSet:
     """Load every pack under ``directory`` (``<pack>/pack.yaml`` + ``<pack>/*.yaml``).
 
-    ``config_params(rule_id) -> dict`` supplies installation overrides (config.toml).
+    ``config_params(rule_id) -> dict`` supplies installation parameter overrides
+    (config.toml), ``known_roles`` the role keys the installation has (``[roles]``), besides
+    those each pack declares, and ``config_tables(rule_id) -> {name: table}`` decision-table
+    overrides (``[rule_tables]``), checked like the rule's own tables.
     """
     root = Path(directory)
     if not root.is_dir():
@@ -307,7 +336,7 @@ def load_rules(directory: str | Path, config_params: Any = None) -> RuleSet:
         try:
             pack = Pack.model_validate(yaml.safe_load(meta.read_text(encoding="utf-8")))
         except (ValidationError, yaml.YAMLError) as exc:
-            problems.append(f"{meta}:1: ogiltig pack.yaml: {str(exc).splitlines()[0]}")
+            problems.append(f"{meta}:1: ogiltig pack.yaml: {_first_line(exc)}")
             continue
         packs[pack.name] = pack
         for path in sorted(pack_dir.glob("*.yaml")):
@@ -315,7 +344,8 @@ def load_rules(directory: str | Path, config_params: Any = None) -> RuleSet:
                 continue
             rule_id = _peek_id(path)
             overrides = config_params(rule_id) if config_params and rule_id else {}
-            loader = _FileLoader(path, pack.name, overrides)
+            tables = config_tables(rule_id) if config_tables and rule_id else {}
+            loader = _FileLoader(path, pack.name, overrides, {*known_roles, *pack.roles}, tables)
             loaded = loader.load()
             problems.extend(loader.problems)
             if loaded is not None:
@@ -325,6 +355,23 @@ def load_rules(directory: str | Path, config_params: Any = None) -> RuleSet:
         raise RuleLoadError(problems)
     revision = hashlib.sha256("".join(sorted(r.revision for r in rules)).encode()).hexdigest()
     return RuleSet(packs, rules, revision)
+
+
+def reload(lr: LoadedRule, params: dict[str, Any], tables: dict[str, Any]) -> LoadedRule:
+    """``lr`` loaded again with other parameter values and table overrides (for examples)."""
+    loader = _FileLoader(lr.path, lr.pack, {**lr.params, **params}, lr.known_roles,
+                         {**lr.table_overrides, **tables}, origin="exemplet")
+    loaded = loader.load()
+    if loaded is None:
+        raise RuleLoadError(loader.problems)
+    return loaded
+
+
+def _first_line(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        e = exc.errors()[0]
+        return f"{'.'.join(map(str, e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
+    return str(exc).splitlines()[0]
 
 
 def _peek_id(path: Path) -> str | None:
@@ -345,7 +392,7 @@ def _check_versions(rules: list[LoadedRule]) -> list[str]:
         seen[r.key] = r
         by_id.setdefault(r.rule.id, []).append(r)
     for versions in by_id.values():
-        versions.sort(key=lambda r: (r.rule.valid_from or __import__("datetime").date.min))
+        versions.sort(key=lambda r: r.rule.valid_from or date.min)
         for a, b in zip(versions, versions[1:], strict=False):
             if a.rule.valid_to is None or (b.rule.valid_from and a.rule.valid_to >= b.rule.valid_from):
                 problems.append(f"{b.path}:1: giltighetstiden för {b.key} överlappar {a.key}; "

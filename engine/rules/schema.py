@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+NAME = r"^[A-Za-z_ÅÄÖåäö][A-Za-z0-9_ÅÄÖåäö]*$"
 
 
 class _Strict(BaseModel):
@@ -75,11 +77,42 @@ class ExpectedFinding(_Strict):
                 if k not in ("subject", "occurrence")}
 
 
+class DecisionTableSpec(_Strict):
+    """A decision table (see engine/rules/tables.py): rows of unary tests over ``inputs``
+    giving values for ``outputs``."""
+
+    name: str = Field(pattern=NAME)
+    hit: Literal["first", "unique"]
+    inputs: list[str]
+    outputs: list[str] = Field(min_length=1)
+    rows: list[dict[str, Any]]
+
+    @field_validator("outputs")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        bad = [o for o in v if not re.fullmatch(NAME, o)]
+        if bad:
+            raise ValueError(f"utdata ska vara namn (bokstäver, siffror, _), inte {bad[0]!r}")
+        return v
+
+
+class TableOverride(_Strict):
+    """A table that replaces the rule's table of the same name (in an example, or from the
+    installation); ``hit``, ``inputs`` and ``outputs`` default to the rule's."""
+
+    name: str
+    hit: Literal["first", "unique"] | None = None
+    inputs: list[str] | None = None
+    outputs: list[str] | None = None
+    rows: list[dict[str, Any]]
+
+
 class Example(_Strict):
     name: str
     as_of: date
     facts: dict[str, list[dict[str, Any]]]
     params: dict[str, Any] = {}
+    tables: list[TableOverride] = []
     expect: list[ExpectedFinding]
 
 
@@ -98,6 +131,7 @@ class Rule(_Strict):
     params: dict[str, Param] = {}
     each: str | None = None
     derive: dict[str, str] = {}
+    tables: list[DecisionTableSpec] = []
     when: str = "true"
     finding: FindingSpec
     report: dict[str, str] = {}
@@ -127,3 +161,12 @@ class Pack(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     title: str
     description: str = ""
+    roles: dict[str, str] = {}
+
+    @field_validator("roles")
+    @classmethod
+    def _role_keys(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = [k for k in v if not re.fullmatch(r"[a-z][a-z0-9_]*", k)]
+        if bad:
+            raise ValueError(f"en rollnyckel skrivs med små bokstäver, siffror och _, inte {bad[0]!r}")
+        return v

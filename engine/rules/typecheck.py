@@ -1,7 +1,9 @@
 """Type-check expressions against the fact model, derived values and parameters.
 
 Errors carry the position of the offending node and, for an unknown name, the closest
-known name ("menade du 'decided_on'?").
+known name ("menade du 'decided_on'?"). Types: ``date``, ``number``, ``str``, ``bool``,
+``list``, ``duration`` (only ever added to or subtracted from a date), ``any`` and ``null``;
+inside a look-up the alias has the type ``row:<fact type>``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.rules.expr import Binary, Call, IsNull, ListExpr, Literal, Name, Node, Unary
+from engine.rules.expr import LOOKUP_KINDS
 from engine.rules.functions import FUNCTIONS
+from engine.rules.lookups import ROW, LookupTypeError, infer_field, infer_lookup, old_form
+from engine.rules.nodes import (
+    Binary,
+    Call,
+    DurationExpr,
+    FieldRef,
+    IsNull,
+    ListExpr,
+    Literal,
+    Lookup,
+    Name,
+    Node,
+    Unary,
+)
 from facts.types import unwrap_annotation
 
 
@@ -65,7 +81,20 @@ def suggest(name: str, known: typing.Iterable[str]) -> str:
     return f"; menade du {close[0]!r}?" if close else ""
 
 
-def _compatible(a: str, b: str) -> bool:
+DURATION_USE = "en tidslängd kan bara läggas till eller dras från ett datum (decided_on + 3 months)"
+PASS_THROUGH = ("if", "coalesce")  # functions whose result may be a duration
+
+
+def no_duration(t: str, node: Node) -> str:
+    """``t``, unless it is a duration used where none can be."""
+    if t == "duration":
+        raise TypeCheckError(DURATION_USE, node.pos)
+    return t
+
+
+def compatible(a: str, b: str) -> bool:
+    if "duration" in (a, b):
+        return False
     if "any" in (a, b) or "null" in (a, b) or a == b:
         return True
     return {a, b} == {"date", "str"}  # ISO text compares with dates
@@ -73,18 +102,37 @@ def _compatible(a: str, b: str) -> bool:
 
 def infer(node: Node, scope: dict[str, str]) -> str:
     """The type of ``node`` given ``scope`` (name → type). Raises TypeCheckError."""
+    try:
+        return _infer(node, scope)
+    except LookupTypeError as exc:
+        raise TypeCheckError(exc.message, exc.pos) from None
+
+
+def _infer(node: Node, scope: dict[str, str]) -> str:
     if isinstance(node, Literal):
         return value_type(node.value)
     if isinstance(node, Name):
         if node.name not in scope:
-            raise TypeCheckError(f"okänt fält {node.name!r}{suggest(node.name, scope)}", node.pos)
+            known = [k for k, t in scope.items() if not t.startswith(ROW)]
+            raise TypeCheckError(f"okänt fält {node.name!r}{suggest(node.name, known)}", node.pos)
+        if scope[node.name].startswith(ROW):
+            raise TypeCheckError(f"{node.name!r} är en rad ur {scope[node.name][len(ROW):]}; "
+                                 f"läs ett fält: {node.name}.fält", node.pos)
         return scope[node.name]
+    if isinstance(node, FieldRef):
+        return infer_field(node, scope)
+    if isinstance(node, Lookup):
+        return infer_lookup(node, scope, _infer)
+    if isinstance(node, DurationExpr):
+        return _duration(node, scope)
     if isinstance(node, ListExpr):
         for item in node.items:
-            infer(item, scope)
+            no_duration(infer(item, scope), item)
         return "list"
     if isinstance(node, Unary):
         t = infer(node.operand, scope)
+        if t == "duration":
+            raise TypeCheckError(f"{DURATION_USE}; skriv datum - tidslängd", node.pos)
         if node.op == "-" and t not in ("number", "any", "null"):
             raise TypeCheckError(f"minustecken kräver ett tal, inte {t}", node.pos)
         if node.op == "not" and t not in ("bool", "any", "null"):
@@ -92,7 +140,7 @@ def infer(node: Node, scope: dict[str, str]) -> str:
                                  node.pos)
         return "bool" if node.op == "not" else "number"
     if isinstance(node, IsNull):
-        infer(node.operand, scope)
+        no_duration(infer(node.operand, scope), node.operand)
         return "bool"
     if isinstance(node, Binary):
         return _binary(node, scope)
@@ -101,8 +149,36 @@ def infer(node: Node, scope: dict[str, str]) -> str:
     raise TypeCheckError("okänt uttryck", node.pos)
 
 
+def _duration(node: DurationExpr, scope: dict[str, str]) -> str:
+    t = infer(node.count, scope)
+    if t not in ("number", "any", "null"):
+        raise TypeCheckError(f"antalet i en tidslängd ska vara ett tal, inte {t}", node.count.pos)
+    count = node.count.value if isinstance(node.count, Literal) else 0
+    if isinstance(count, float) and not count.is_integer():
+        raise TypeCheckError("en tidslängd ska vara ett helt antal", node.count.pos)
+    return "duration"
+
+
+def _date_arithmetic(node: Binary, left: str, right: str) -> str | None:
+    """The type of ``date ± duration``; None when neither side is a duration."""
+    if "duration" not in (left, right):
+        return None
+    if node.op in ("+", "-") and right == "duration" and left in ("date", "any", "null"):
+        return "date"
+    if node.op == "+" and left == "duration" and right in ("date", "any", "null"):
+        raise TypeCheckError("skriv datumet först: datum + tidslängd", node.left.pos)
+    bad = node.left if left == "duration" else node.right
+    if node.op in ("+", "-") and right == "duration":
+        raise TypeCheckError(f"en tidslängd kan bara läggas till eller dras från ett datum, "
+                             f"inte {left}", node.left.pos)
+    raise TypeCheckError(DURATION_USE, bad.pos)
+
+
 def _binary(node: Binary, scope: dict[str, str]) -> str:
     left, right = infer(node.left, scope), infer(node.right, scope)
+    dated = _date_arithmetic(node, left, right)
+    if dated is not None:
+        return dated
     if node.op in ("and", "or"):
         for t, n in ((left, node.left), (right, node.right)):
             if t not in ("bool", "any", "null"):
@@ -115,7 +191,7 @@ def _binary(node: Binary, scope: dict[str, str]) -> str:
         if isinstance(node.right, ListExpr):
             for item in node.right.items:
                 t = infer(item, scope)
-                if not _compatible(left, t):
+                if not compatible(left, t):
                     raise TypeCheckError(f"listan innehåller {t} men fältet är {left}", item.pos)
         return "bool"
     if node.op == "+" and "str" in (left, right) and {left, right} <= {"str", "any", "null"}:
@@ -123,23 +199,29 @@ def _binary(node: Binary, scope: dict[str, str]) -> str:
     if node.op in ("+", "-", "*", "/"):
         for t, n in ((left, node.left), (right, node.right)):
             if t not in ("number", "any", "null"):
-                hint = " (använd add_days/add_months för datum)" if t == "date" else ""
+                hint = " (flytta ett datum med en tidslängd, t.ex. + 3 months)" if t == "date" else ""
                 raise TypeCheckError(f"räkneoperatorn {node.op} kräver tal, inte {t}{hint}", n.pos)
         return "number"
-    if not _compatible(left, right):
+    if not compatible(left, right):
         raise TypeCheckError(f"kan inte jämföra {left} med {right}", node.pos)
     return "bool"
 
 
 def _call(node: Call, scope: dict[str, str]) -> str:
+    if node.func in LOOKUP_KINDS:
+        raise TypeCheckError(old_form(node, scope), node.pos)
     fn = FUNCTIONS.get(node.func)
     if fn is None:
         raise TypeCheckError(
-            f"okänd funktion {node.func!r}{suggest(node.func, FUNCTIONS)}", node.pos
+            f"okänd funktion {node.func!r}{suggest(node.func, [*FUNCTIONS, *LOOKUP_KINDS])}",
+            node.pos,
         )
     arg_types = [infer(a, scope) for a in node.args]
+    if node.func not in PASS_THROUGH:
+        for t, a in zip(arg_types, node.args, strict=True):
+            no_duration(t, a)
     for _, v in node.kwargs:
-        infer(v, scope)
+        no_duration(infer(v, scope), v)
     variadic = bool(fn.params) and fn.params[-1].startswith("*")
     fixed = [p.lstrip("*") for p in fn.params]
     if not variadic and len(arg_types) != len(fixed):
@@ -148,14 +230,15 @@ def _call(node: Call, scope: dict[str, str]) -> str:
         )
     for i, t in enumerate(arg_types):
         want = fixed[min(i, len(fixed) - 1)]
-        if want != "any" and not _compatible(want, t):
+        if want != "any" and not compatible(want, t):
             raise TypeCheckError(
                 f"argument {i + 1} till {node.func} ska vara {want}, inte {t}", node.args[i].pos
             )
     allowed = set(fn.kwargs)
     for key, v in node.kwargs:
-        if "**" not in allowed and key not in allowed:
-            raise TypeCheckError(f"{node.func} har inget argument {key!r}", v.pos)
+        if key not in allowed:
+            raise TypeCheckError(f"{node.func} har inget argument {key!r}{suggest(key, allowed)}",
+                                 v.pos)
     if fn.returns.startswith("arg"):
         idx = int(fn.returns[3:])
         return arg_types[idx] if idx < len(arg_types) else "any"
