@@ -86,8 +86,10 @@ def infer_lookup(node: Lookup, scope: Scope, infer: Infer) -> str:
 def infer_field(node: FieldRef, scope: Scope) -> str:
     bound = scope.get(node.alias, "")
     if not bound.startswith(ROW):
-        raise LookupTypeError(f"okänt alias {node.alias!r}: fält i andra fakta läses i en look-up, "
-                              f"t.ex. count(x in typ where x.fält == …)", node.pos)
+        aliases = [k for k, t in scope.items() if t.startswith(ROW)]
+        hint = (f"; här heter aliaset {' eller '.join(map(repr, aliases))}" if aliases else
+                ": fält i andra fakta läses i en look-up, t.ex. count(x in typ where x.fält == …)")
+        raise LookupTypeError(f"okänt alias {node.alias!r}{hint}", node.pos)
     fact_type = bound[len(ROW):]
     types = field_types(fact_type)
     if node.field not in types:

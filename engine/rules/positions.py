@@ -55,7 +55,9 @@ class Positions:
     def offset(self, path: tuple[Any, ...], pos: int) -> tuple[int, int]:
         """File line and column of offset ``pos`` in the value of the scalar at ``path``."""
         node = self.marks.get(path)
-        if not isinstance(node, yaml.ScalarNode):
+        if node is not None and not isinstance(node, yaml.ScalarNode):  # a list or mapping
+            return node.start_mark.line + 1, node.start_mark.column + 1
+        if node is None:
             return self.line(path), pos + 1
         start, end = node.start_mark.index, node.end_mark.index
         source = self.text[start:end]

@@ -149,16 +149,16 @@ def _row(j: int, cells: dict[str, Any], texts: list[str], types: list[str], outp
             tests[i] = _cell(cell, types[i], scope, partial(bad, where))
         elif column in outputs:
             if cell is not None and not isinstance(cell, str | int | float | bool):
-                bad(where, None, f"en utdatacell ska vara text, ett tal eller true/false, inte {cell!r}")
+                bad(where, 0, f"en utdatacell ska vara text, ett tal eller true/false, inte {cell!r}")
                 continue
             t = value_type(cell)
             known = out_types.setdefault(column, t) if t != "null" else t
             if t != "null" and known != t:
-                bad(where, None, f"utdata {column!r} är {known} i en tidigare rad men {t} här")
+                bad(where, 0, f"utdata {column!r} är {known} i en tidigare rad men {t} här")
             values[column] = cell
         else:
             hint = suggest(str(column), [*texts, *outputs])
-            bad((*where, "__key__"), None, f"okänd kolumn {column!r}{hint}")
+            bad((*where, "__key__"), 0, f"okänd kolumn {column!r}{hint}")
     return Row(tuple(tests), values)
 
 
@@ -167,11 +167,11 @@ def _cell(cell: Any, input_type: str, scope: dict[str, str],
     if cell is None or (isinstance(cell, str) and cell.strip() in ("", "-")):
         return ()
     if isinstance(cell, list):
-        bad(None, "skriv cellen inom citattecken, t.ex. \"[5..9]\" (YAML läser [..] som en lista)")
+        bad(0, "skriv cellen inom citattecken, t.ex. \"[5..9]\" (YAML läser [..] som en lista)")
         return ()
     if not isinstance(cell, str):
         if not isinstance(cell, bool | int | float | date):
-            bad(None, f"ogiltig cell {cell!r}")
+            bad(0, f"ogiltig cell {cell!r}")
             return ()
         tests: tuple[Test, ...] = (Test(0, "==", Literal(0, cell)),)
     else:
@@ -184,7 +184,7 @@ def _cell(cell: Any, input_type: str, scope: dict[str, str],
         try:
             _check_test(t, input_type, scope)
         except TypeCheckError as exc:
-            bad(exc.pos if isinstance(cell, str) else None, exc.message)
+            bad(exc.pos if isinstance(cell, str) else 0, exc.message)
     return tests
 
 

@@ -199,7 +199,11 @@ def _binary(node: Binary, scope: dict[str, str]) -> str:
     if node.op in ("+", "-", "*", "/"):
         for t, n in ((left, node.left), (right, node.right)):
             if t not in ("number", "any", "null"):
-                hint = " (flytta ett datum med en tidslängd, t.ex. + 3 months)" if t == "date" else ""
+                hint = ""
+                if t == "date":
+                    hint = (" (dagar mellan två datum: days_between(a, b))"
+                            if node.op == "-" and left == right == "date"
+                            else " (flytta ett datum med en tidslängd, t.ex. + 3 months)")
                 raise TypeCheckError(f"räkneoperatorn {node.op} kräver tal, inte {t}{hint}", n.pos)
         return "number"
     if not compatible(left, right):
@@ -241,5 +245,7 @@ def _call(node: Call, scope: dict[str, str]) -> str:
                                  v.pos)
     if fn.returns.startswith("arg"):
         idx = int(fn.returns[3:])
+        if fn.params and fn.params[-1].startswith("*"):  # coalesce, min, max: the first non-null
+            return next((t for t in arg_types if t != "null"), "null")
         return arg_types[idx] if idx < len(arg_types) else "any"
     return fn.returns
