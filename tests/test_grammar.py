@@ -197,28 +197,27 @@ def token_strategy(name: str) -> st.SearchStrategy[str]:
 # ---- generating sentences --------------------------------------------------------------
 
 
+def _height(node: Any, h: dict[str, int] | None = None) -> int:
+    """The fewest rule expansions a sentence of ``node`` needs (to stop the recursion)."""
+    h = heights() if h is None else h
+    if isinstance(node, Ref):
+        return 0 if _lexical(node.name) else h[node.name] + 1
+    if isinstance(node, Seq):
+        return max((_height(i, h) for i in node.items), default=0)
+    if isinstance(node, Alt):
+        return min(_height(o, h) for o in node.options)
+    if isinstance(node, Rep):
+        return 0 if node.op in "?*" else _height(node.item, h)
+    return 0
+
+
 @cache
 def heights() -> dict[str, int]:
-    """The fewest rule expansions a sentence of each production needs (to stop recursion)."""
     h = {n: 0 if _lexical(n) else 10**6 for n in grammar()}
-
-    def of(node: Any) -> int:
-        if isinstance(node, Lit | Chars):
-            return 0
-        if isinstance(node, Ref):
-            return h[node.name] + (0 if _lexical(node.name) else 1)
-        if isinstance(node, Rep):
-            return 0 if node.op in "?*" else of(node.item)
-        if isinstance(node, Seq):
-            return max((of(i) for i in node.items), default=0)
-        if isinstance(node, Alt):
-            return min(of(o) for o in node.options)
-        return of(node.base)
-
     for _ in range(len(h) + 1):
         for name, node in grammar().items():
             if not _lexical(name):
-                h[name] = of(node)
+                h[name] = _height(node, h)
     return h
 
 
@@ -243,18 +242,6 @@ def generate(data: Any, node: Any, depth: int = 0) -> list[str]:
             options = [o for o in options if _height(o) == low]
         return generate(data, data.draw(st.sampled_from(options)), depth)
     raise AssertionError(f"cannot generate {node!r} outside a token")
-
-
-def _height(node: Any) -> int:
-    if isinstance(node, Ref):
-        return 0 if _lexical(node.name) else heights()[node.name] + 1
-    if isinstance(node, Seq):
-        return max((_height(i) for i in node.items), default=0)
-    if isinstance(node, Alt):
-        return min(_height(o) for o in node.options)
-    if isinstance(node, Rep):
-        return 0 if node.op in "?*" else _height(node.item)
-    return 0
 
 
 GENERATE = settings(max_examples=200, deadline=None,

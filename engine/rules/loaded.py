@@ -110,8 +110,8 @@ class LoadedRule:
         producers: dict[str, list[Node]] = {d: [n] for d, n in self.derive.items()}
         for t in self.tables:
             for o in t.outputs:
-                producers[o] = _table_nodes(t)
-        todo = [n for node in _table_nodes(target) for n in names(node)]
+                producers[o] = t.nodes()
+        todo = [n for node in target.nodes() for n in names(node)]
         seen: set[str] = set()
         while todo:
             n = todo.pop()
@@ -127,17 +127,6 @@ class LoadedRule:
         except Exception as exc:  # a template error is the rule author's to fix
             raise WhyError(f"{self.path}:{self.why_line}: why för {finding_id} kunde inte skrivas: "
                            f"{type(exc).__name__}: {exc}") from None
-
-
-def _table_nodes(t: DecisionTable) -> list[Node]:
-    out = list(t.inputs)
-    for row in t.rows:
-        for tests in row.tests:
-            for test in tests:
-                out.append(test.value)
-                if test.high is not None:
-                    out.append(test.high)
-    return out
 
 
 @dataclass

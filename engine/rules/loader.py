@@ -170,7 +170,7 @@ class _FileLoader:
         if self.problems or when is None or compiled is None or why is None or nodes["due"] is None:
             return None
         every = [*derive.values(), when, *(v for v in nodes.values() if v is not None),
-                 *([each] if each else []), *(n for t in tables for n in _nodes(t))]
+                 *([each] if each else []), *(n for t in tables for n in t.nodes())]
         related = set().union(*(related_types(n) for n in every))
         return LoadedRule(
             rule=rule, path=self.path, pack=self.pack, params=params, derive=derive, when=when,
@@ -306,11 +306,6 @@ def _describe(sub: Any) -> str:
     if sub and sub[0] == "rows":
         return f"rad {sub[1] + 1}, kolumn {sub[2]!r}: "
     return f"{sub[0]}: " if sub else ""
-
-
-def _nodes(t: DecisionTable) -> list[Node]:
-    return [*t.inputs, *(x for row in t.rows for tests in row.tests for test in tests
-                         for x in (test.value, test.high) if x is not None)]
 
 
 def load_rules(directory: str | Path, config_params: Any = None, known_roles: Iterable[str] = (),

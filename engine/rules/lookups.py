@@ -28,7 +28,6 @@ from engine.rules.nodes import (
     lookups,
     to_source,
     uses_alias,
-    walk,
 )
 from facts.types import FACT_TYPES
 
@@ -160,10 +159,6 @@ def related_types(node: Node) -> set[str]:
     return out
 
 
-def has_lookup(node: Node) -> bool:
-    return bool(related_types(node))
-
-
 # ---- evaluation ----------------------------------------------------------------------------
 
 _PLANS: dict[int, tuple[Lookup, tuple[tuple[str, Node], ...], Node | None]] = {}
@@ -252,7 +247,3 @@ def run_lookup(node: Lookup, env: dict[str, Any], facts: Lookups | None, evaluat
         return None
     return min(present) if node.kind == "earliest" else max(present)
 
-
-def reads_rows(node: Node) -> bool:
-    """True if ``node`` contains a field of a look-up alias (used to refuse them elsewhere)."""
-    return any(isinstance(n, FieldRef) for n in walk(node))

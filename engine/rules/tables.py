@@ -46,6 +46,11 @@ class DecisionTable:
     rows: tuple[Row, ...]
     origin: str = ""  # "FILE:LINE" of the table, for evaluation errors
 
+    def nodes(self) -> list[Node]:
+        """Every expression of the table: the inputs and the values in the cells."""
+        return [*self.inputs, *(x for row in self.rows for tests in row.tests for test in tests
+                                for x in (test.value, test.high) if x is not None)]
+
     def decide(self, env: dict[str, Any], lookups: Lookups | None = None) -> dict[str, Any]:
         """The outputs for the names in ``env``: the winning row's, or null for each."""
         values = [evaluate(node, env, lookups) for node in self.inputs]
