@@ -19,6 +19,7 @@ from engine.config import Config
 from engine.findings import STATUS_SV, Evaluation, Finding, Status
 from engine.materialize import FailedRule, refresh
 from engine.rules.evaluator import holds
+from engine.rules.loaded import WhyError
 from engine.rules.loader import LoadedRule, RuleSet, load_rules
 from engine.rules.recipients import resolve
 from engine.rules.schema import SEVERITIES
@@ -151,9 +152,13 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
 
 
 def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int,
-            org: str = DEFAULT_ORG, skip: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
+            org: str = DEFAULT_ORG, skip: set[str] | frozenset[str] = frozenset(),
+            failed: list[FailedRule] | None = None) -> list[Finding]:
     """Organisation ``org``'s findings as of ``as_of`` from the materialised deadlines of the
-    rules valid that day (except the rule keys in ``skip``: rules that failed this run)."""
+    rules valid that day (except the rule keys in ``skip``: rules that failed this run).
+
+    A rule whose why text cannot be written is appended to ``failed`` and left out (without a
+    ``failed`` list the error is raised)."""
     window = (as_of - timedelta(days=window_days)).isoformat()
     d = as_of.isoformat()
     findings: list[Finding] = []
@@ -169,8 +174,13 @@ def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int,
             [org, lr.key, d, d, window],
         )
         names = [c[0] for c in cur.description]
-        for values in cur.fetchall():
-            findings.append(make_finding(lr, dict(zip(names, values, strict=True)), as_of))
+        try:
+            findings.extend([make_finding(lr, dict(zip(names, values, strict=True)), as_of)
+                             for values in cur.fetchall()])
+        except WhyError as exc:
+            if failed is None:
+                raise
+            failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), str(exc)))
     findings.sort(key=lambda f: (order[f.status], f.due_on, f.rule_id, f.subject))
     return findings
 
@@ -200,7 +210,7 @@ def evaluate(db: Database, config: Config, as_of: date,
         rs = sets.for_org(o)
         refresh(db, rs, o, failed)
         broken = {f.rule_key for f in failed if f.org == o}
-        findings.extend(project(db, rs, as_of, config.rules.resolved_window_days, o, broken))
+        findings.extend(project(db, rs, as_of, config.rules.resolved_window_days, o, broken, failed))
         revisions[o] = rs.revision
     return Evaluation(
         run_id=uuid.uuid4().hex,

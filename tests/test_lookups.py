@@ -16,7 +16,9 @@ from engine.rules.expr import parse
 from engine.rules.loader import load_rules
 from engine.rules.lookups import related_types
 from engine.rules.typecheck import TypeCheckError, infer, model_types
-from facts.store import migrate, upsert_facts
+from engine.schema import apply_schema
+from facts.orgs import DEFAULT_ORG
+from facts.store import upsert_facts
 from facts.types import FACT_TYPES, fact_type
 
 FACTS = {
@@ -37,11 +39,12 @@ FACTS = {
 @pytest.fixture
 def store() -> StoreLookups:
     db = sqlite_utils.Database(memory=True)
-    migrate(db)
+    apply_schema(db)
     for kind, rows in FACTS.items():
         ft = fact_type(kind)
-        upsert_facts(db, ft, [(ft.model.model_validate(r), "test", i) for i, r in enumerate(rows, 1)])
-    return StoreLookups(db)
+        upsert_facts(db, ft, [(ft.model.model_validate(r), "test", i) for i, r in enumerate(rows, 1)],
+                     DEFAULT_ORG)
+    return StoreLookups(db, DEFAULT_ORG)
 
 
 def _eval(text: str, store: StoreLookups, **env: Any) -> Any:
