@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from bevaka.scheduling import serve
 from bevaka.schema import open_database
 from engine.audit import VerifyResult, record_evaluation, runs, verify
 from engine.calendar import parse_quarter
@@ -215,8 +216,6 @@ class Bevaka:
 
     def serve(self, stop_event: Any = None) -> None:
         """Run the scheduler against this installation's database until SIGTERM."""
-        from bevaka.scheduling import serve
-
         def job(as_of: date) -> dict[str, Any]:
             with Bevaka(self.config, self.db_path) as app:
                 return app.notify(as_of)

@@ -23,7 +23,7 @@ from engine.rules.loaded import WhyError
 from engine.rules.loader import LoadedRule, RuleSet, load_rules
 from engine.rules.recipients import resolve
 from engine.rules.schema import SEVERITIES
-from engine.rules.typecheck import model_types
+from engine.rules.valuetypes import model_types
 from facts.orgs import DEFAULT_ORG
 from facts.store import organisations, snapshot_hash
 from facts.types import FACT_TYPES

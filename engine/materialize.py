@@ -22,7 +22,7 @@ from engine.durable_adapter import Matcher
 from engine.rules.evaluator import evaluate
 from engine.rules.loader import LoadedRule, RuleSet
 from engine.rules.recipients import resolve
-from engine.rules.typecheck import model_types
+from engine.rules.valuetypes import model_types
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG
 from facts.store import ORG, current_rev, load_facts

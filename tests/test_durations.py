@@ -14,7 +14,8 @@ from engine import calendar as cal
 from engine.rules.evaluator import EvalError, evaluate
 from engine.rules.expr import parse
 from engine.rules.to_durable import compile_when
-from engine.rules.typecheck import TypeCheckError, infer, model_types
+from engine.rules.typecheck import TypeCheckError, infer
+from engine.rules.valuetypes import model_types
 from facts.types import FACT_TYPES
 
 D = date(2024, 11, 30)

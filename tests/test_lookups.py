@@ -15,7 +15,8 @@ from engine.rules.evaluator import evaluate
 from engine.rules.expr import parse
 from engine.rules.loader import load_rules
 from engine.rules.lookups import related_types
-from engine.rules.typecheck import TypeCheckError, infer, model_types
+from engine.rules.typecheck import TypeCheckError, infer
+from engine.rules.valuetypes import model_types
 from engine.schema import apply_schema
 from facts.orgs import DEFAULT_ORG
 from facts.store import upsert_facts

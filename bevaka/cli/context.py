@@ -10,6 +10,7 @@ import click
 
 from bevaka.app import Bevaka
 from engine.config import load_config
+from facts.dates import DateParseError, parse_date
 from facts.errors import UserError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,8 +73,6 @@ def as_of_option(fn: F) -> F:
 
 def parse_as_of(value: str | None, app: Bevaka) -> date:
     """``--as-of`` in any date form the importer reads; today in [schedule] timezone if empty."""
-    from facts.dates import DateParseError, parse_date
-
     if not value:
         return app.today()
     try:

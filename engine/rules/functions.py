@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from engine import calendar as cal
+from facts.dates import parse_date
 
 
 class Lookups(Protocol):
@@ -65,8 +66,6 @@ def _max(*args: Any) -> Any:
 
 
 def _to_date(value: Any) -> date | None:
-    from facts.dates import parse_date
-
     return parse_date(value)
 
 

@@ -27,7 +27,8 @@ from engine.rules.schema import DecisionTableSpec, Pack, Rule, TableOverride
 from engine.rules.tables import DecisionTable, build_table
 from engine.rules.templates import WHY_NAMES, TemplateProblem, compile_why
 from engine.rules.to_durable import CompileError, compile_when
-from engine.rules.typecheck import DURATION_USE, TypeCheckError, infer, model_types, suggest, value_type
+from engine.rules.typecheck import DURATION_USE, TypeCheckError, infer
+from engine.rules.valuetypes import model_types, suggest, value_type
 from facts.errors import UserError
 from facts.readers import parse_yaml
 from facts.types import FACT_TYPES

@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from engine.rules.errors import EvalError
+from engine.rules.expr import ExprError, parse
 from engine.rules.functions import Lookups
 from engine.rules.nodes import (
     Binary,
@@ -29,6 +30,7 @@ from engine.rules.nodes import (
     to_source,
     uses_alias,
 )
+from engine.rules.valuetypes import model_types, suggest
 from facts.types import FACT_TYPES
 
 Scope = dict[str, str]
@@ -47,7 +49,6 @@ class LookupTypeError(ValueError):
 
 @cache
 def field_types(fact_type: str) -> dict[str, str]:
-    from engine.rules.typecheck import model_types
 
     return model_types(FACT_TYPES[fact_type].model)
 
@@ -56,7 +57,6 @@ def field_types(fact_type: str) -> dict[str, str]:
 
 
 def infer_lookup(node: Lookup, scope: Scope, infer: Infer) -> str:
-    from engine.rules.typecheck import suggest
 
     if node.fact_type not in FACT_TYPES:
         raise LookupTypeError(f"okänd faktatyp {node.fact_type!r}{suggest(node.fact_type, FACT_TYPES)}",
@@ -92,7 +92,6 @@ def infer_field(node: FieldRef, scope: Scope) -> str:
     fact_type = bound[len(ROW):]
     types = field_types(fact_type)
     if node.field not in types:
-        from engine.rules.typecheck import suggest
 
         raise LookupTypeError(f"okänt fält {node.field!r} i {fact_type}{suggest(node.field, types)}",
                               node.field_pos)
@@ -102,8 +101,6 @@ def infer_field(node: FieldRef, scope: Scope) -> str:
 def old_form(call: Call, scope: Scope) -> str:
     """The message for ``earliest('submission', 'submitted_on', obligation_id=id, where="…")``:
     the old text form is gone; say how to write it now (one line)."""
-    from engine.rules.expr import ExprError, parse
-
     args = [a.value if isinstance(a, Literal) else None for a in call.args]
     fact_type = args[0] if args and isinstance(args[0], str) else "typ"
     alias = next(a for a in (*fact_type[:1], "x", "y", "z", "rad") if a not in scope)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.rules.typecheck import suggest
+from engine.rules.valuetypes import suggest
 
 ROLE_PREFIX = "role:"
 ROLE_KEY = re.compile(r"[a-z][a-z0-9_]*")

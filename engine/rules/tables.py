@@ -22,7 +22,8 @@ from engine.rules.evaluator import compare, evaluate
 from engine.rules.expr import ExprError, parse, parse_unary_tests
 from engine.rules.functions import Lookups
 from engine.rules.nodes import Literal, Node, Test
-from engine.rules.typecheck import TypeCheckError, compatible, infer, suggest, value_type
+from engine.rules.typecheck import TypeCheckError, compatible, infer
+from engine.rules.valuetypes import suggest, value_type
 
 # report(column or None, offset in the cell or None, message)
 Report = Callable[[Any, int | None, str], None]

@@ -23,7 +23,7 @@ import jinja2
 import jinja2.meta
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine.rules.typecheck import suggest
+from engine.rules.valuetypes import suggest
 
 # Names a "why" template may use besides fact fields, derived values and parameters.
 WHY_NAMES = frozenset({"status", "status_sv", "as_of", "due_on", "done_on", "start_on",
