@@ -20,9 +20,10 @@ import sqlite_utils
 from sqlite_utils import Database
 
 from engine.config import Config
-from engine.evaluate import load_ruleset, project
+from engine.evaluate import load_ruleset
 from engine.findings import Finding
 from engine.materialize import refresh
+from engine.projection import project
 from engine.schema import apply_schema
 
 COMPARED = ("status", "due_on", "done_on", "late_days", "severity", "escalated", "rule_version")

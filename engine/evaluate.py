@@ -1,32 +1,25 @@
-"""``evaluate(as_of)``: project the materialised deadlines onto a date and produce findings.
+"""``evaluate(as_of)``: bring the materialised rows up to date and project them onto a date.
 
 The daily run does not re-match facts: ``materialize.refresh`` only touches what changed,
-and the projection is one indexed query over ``deadlines`` plus the status arithmetic.
+and ``projection.project`` is one indexed query per rule over ``deadlines`` plus the status
+arithmetic.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
-from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from engine.config import Config
-from engine.findings import STATUS_SV, Evaluation, Finding, Status
+from engine.findings import Evaluation, Finding, Kind, Status
 from engine.materialize import FailedRule, refresh
-from engine.rules.evaluator import holds
-from engine.rules.loaded import WhyError
-from engine.rules.loader import LoadedRule, RuleSet, load_rules
-from engine.rules.recipients import resolve
-from engine.rules.schema import SEVERITIES
-from engine.rules.valuetypes import model_types
-from facts.orgs import DEFAULT_ORG
+from engine.projection import project
+from engine.rules.loader import RuleSet, load_rules
 from facts.store import organisations, snapshot_hash
-from facts.types import FACT_TYPES
 
 
 def load_ruleset(config: Config, org: str | None = None, rules_dir: Any = None) -> RuleSet:
@@ -62,129 +55,6 @@ class RuleSets:
         return self._own[org]
 
 
-def status_of(due: date, done: date | None, as_of: date) -> tuple[Status, int | None, int]:
-    """(status, late_days, days_overdue) of one deadline as of a date."""
-    if done is not None and done <= as_of:
-        return Status.resolved, max(0, (done - due).days), 0
-    if due > as_of:
-        return Status.upcoming, None, 0
-    if due == as_of:
-        return Status.due, None, 0
-    return Status.overdue, None, (as_of - due).days
-
-
-def _d(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-@cache
-def _date_fields(fact_type: str) -> frozenset[str]:
-    return frozenset(k for k, t in model_types(FACT_TYPES[fact_type].model).items() if t == "date")
-
-
-def _context_env(lr: LoadedRule, ctx: dict[str, Any]) -> dict[str, Any]:
-    dates = _date_fields(lr.rule.applies_to)
-    env = dict(ctx)
-    for k, v in ctx.items():
-        if isinstance(v, str) and (k in dates or _looks_iso(v)):
-            env[k] = date.fromisoformat(v)
-    return env
-
-
-def _looks_iso(v: str) -> bool:
-    return len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
-
-
-def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date) -> list[str]:
-    out = []
-    for basis, cond in zip(lr.rule.legal_basis, lr.basis_when, strict=True):
-        if basis.valid_from and as_of < basis.valid_from:
-            continue
-        if basis.valid_to and as_of > basis.valid_to:
-            continue
-        if cond is not None and not holds(cond, env):
-            continue
-        out.append(basis.text)
-    return out
-
-
-def _bump(severity: str) -> str:
-    i = SEVERITIES.index(severity)
-    return SEVERITIES[min(i + 1, len(SEVERITIES) - 1)]
-
-
-def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
-    """One deadlines row as a finding as of ``as_of``."""
-    due = _d(row["due_on"])
-    assert due is not None
-    done = _d(row["done_on"])
-    status, late_days, days_overdue = status_of(due, done, as_of)
-    ctx = json.loads(row["context"])
-    env = _context_env(lr, ctx)
-    spec = lr.rule.finding
-    severity = spec.severity or lr.rule.severity
-    recipients = json.loads(row["recipients"])
-    escalated = False
-    esc = spec.escalate
-    if esc and status is Status.overdue and days_overdue >= esc.after_days:
-        escalated = True
-        severity = esc.severity or _bump(severity)
-        resolve(lr.escalate_to, env, into=recipients)
-    builtin = dict(
-        status=status.value, status_sv=STATUS_SV[status], as_of=as_of, due_on=due,
-        done_on=done if status is Status.resolved else None, start_on=_d(row["start_on"]),
-        late_days=late_days, days_overdue=days_overdue, days_left=(due - as_of).days,
-        subject=row["subject"], rule_id=lr.rule.id, rule_title=lr.rule.title,
-    )
-    # only the names the template uses: a smaller context renders faster
-    names = {k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names}
-    why = lr.render(names, row["id"])
-    return Finding(
-        id=row["id"], org=row["org"], rule_id=lr.rule.id, rule_version=lr.rule.version,
-        rule_title=lr.rule.title, fact_type=row["fact_type"], subject=row["subject"],
-        status=status, as_of=as_of, start_on=_d(row["start_on"]),
-        occurrence=_d(ctx.get("occurrence")), due_on=due,
-        done_on=done if status is Status.resolved else None, late_days=late_days,
-        days_overdue=days_overdue, severity=severity, recipients=recipients,
-        escalated=escalated, legal_basis=legal_basis(lr, env, as_of), why=why,
-        tags=lr.rule.tags, report=lr.rule.report, context=ctx,
-    )
-
-
-def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int,
-            org: str = DEFAULT_ORG, skip: set[str] | frozenset[str] = frozenset(),
-            failed: list[FailedRule] | None = None) -> list[Finding]:
-    """Organisation ``org``'s findings as of ``as_of`` from the materialised deadlines of the
-    rules valid that day (except the rule keys in ``skip``: rules that failed this run).
-
-    A rule whose why text cannot be written is appended to ``failed`` and left out (without a
-    ``failed`` list the error is raised)."""
-    window = (as_of - timedelta(days=window_days)).isoformat()
-    d = as_of.isoformat()
-    findings: list[Finding] = []
-    order = {Status.overdue: 0, Status.due: 1, Status.upcoming: 2, Status.resolved: 3}
-    for lr in ruleset.valid_on(as_of):
-        if lr.key in skip:
-            continue
-        cur = db.execute(
-            """SELECT * FROM deadlines WHERE org = ? AND rule_key = ?
-                 AND (start_on IS NULL OR start_on <= ?)
-                 AND (done_on IS NULL OR done_on > ? OR done_on >= ?)
-               ORDER BY due_on, subject""",
-            [org, lr.key, d, d, window],
-        )
-        names = [c[0] for c in cur.description]
-        try:
-            findings.extend([make_finding(lr, dict(zip(names, values, strict=True)), as_of)
-                             for values in cur.fetchall()])
-        except WhyError as exc:
-            if failed is None:
-                raise
-            failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), str(exc)))
-    findings.sort(key=lambda f: (order[f.status], f.due_on, f.rule_id, f.subject))
-    return findings
-
-
 def evaluate(db: Database, config: Config, as_of: date,
              ruleset: RuleSet | RuleSets | None = None, *, org: str | None = None) -> Evaluation:
     """Evaluate every rule valid on ``as_of`` against the facts of organisation ``org`` (or
@@ -212,6 +82,8 @@ def evaluate(db: Database, config: Config, as_of: date,
         broken = {f.rule_key for f in failed if f.org == o}
         findings.extend(project(db, rs, as_of, config.rules.resolved_window_days, o, broken, failed))
         revisions[o] = rs.revision
+    findings.extend(failure_finding(f, as_of) for f in failed)
+    findings.sort(key=Finding.sort_key)
     return Evaluation(
         run_id=uuid.uuid4().hex,
         as_of=as_of,
@@ -221,6 +93,25 @@ def evaluate(db: Database, config: Config, as_of: date,
         facts_hash=snapshot_hash(db, orgs),
         findings=findings,
         failed_rules=[f.to_dict() for f in failed],
+    )
+
+
+FAILURE_RULE = "bevaka.regelfel"
+FAILURE_ROLE = "it"
+
+
+def failure_finding(f: FailedRule, as_of: date) -> Finding:
+    """A failed rule as a ``check`` finding for the IT role (``[roles] it``): it is listed,
+    logged and sent like any other, once per rule until the rule works again."""
+    return Finding(
+        id=f"{FAILURE_RULE}/{f.rule_id}", org=f.org, rule_id=FAILURE_RULE, rule_version=1,
+        rule_title="Regel som inte kunde utvärderas", fact_type="rule", subject=f.rule_id,
+        kind=Kind.check, status=Status.failed, as_of=as_of, start_on=as_of, due_on=None,
+        done_on=None, late_days=None, days_overdue=0, severity="high",
+        recipients=[FAILURE_ROLE], legal_basis=[],
+        why=(f"Regeln {f.rule_id} ({f.path}) kunde inte utvärderas för {f.org} per {as_of}: "
+             f"{f.reason}. Dess bevakningar saknas i körningen tills regeln eller uppgifterna "
+             "är rättade."),
     )
 
 

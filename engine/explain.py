@@ -117,15 +117,9 @@ def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: dat
                            + (" (värdet saknas)" if value is None else ""))
     ev = evaluate(db, config, as_of, ruleset, org=org)
     finding = next((f for f in ev.findings if f.rule_id == rule_id and f.subject == subject), None)
-    due = eval_expr(lr.due, env, lookups)
     start = eval_expr(lr.start, env, lookups) if lr.start else None
     if finding is None and not reasons:
-        if due is None:
-            reasons.append("inget förfallodatum kunde räknas ut (datum saknas)")
-        elif start and start > as_of:
-            reasons.append(f"bevakningen börjar {start}, efter {as_of}")
-        else:
-            reasons.append(f"fristen möttes för mer än {config.rules.resolved_window_days} dagar sedan")
+        reasons.append(_unlisted(lr, env, lookups, start, as_of, config.rules.resolved_window_days))
     values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in env.items()
               if k in lr.computed_names or k in lr.params}
     return {
@@ -134,6 +128,20 @@ def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: dat
         "conditions": checks, "values": json.loads(json.dumps(values, default=str)),
         "reasons": reasons,
     }
+
+
+def _unlisted(lr: LoadedRule, env: dict[str, Any], lookups: StoreLookups, start: date | None,
+              as_of: date, window: int) -> str:
+    """Why a matched fact is not listed on ``as_of``."""
+    if lr.kind == "deadline" and (lr.due is None or eval_expr(lr.due, env, lookups) is None):
+        return "inget förfallodatum kunde räknas ut (datum saknas)"
+    if lr.kind == "measure" and (lr.value is None or eval_expr(lr.value, env, lookups) is None):
+        return "inget värde kunde räknas ut (värdet saknas)"
+    if start and start > as_of:
+        return f"bevakningen börjar {start}, efter {as_of}"
+    if lr.kind == "deadline":
+        return f"fristen möttes för mer än {window} dagar sedan"
+    return f"bevakningen gällde till {eval_expr(lr.end, env, lookups) if lr.end else '?'}"
 
 
 def _cond_text(source: str, cond: Node) -> str:

@@ -1,4 +1,12 @@
-"""Findings: what an evaluation says about one watched deadline as of a date."""
+"""Findings: what an evaluation says about one fact under one rule as of a date.
+
+A finding is of one of three kinds, each with its own statuses:
+
+* ``deadline`` (a due date): ``upcoming``, ``due``, ``overdue``, ``resolved``;
+* ``check`` (a condition that should hold): ``passed`` or ``failed``;
+* ``measure`` (a value against a target or a band): ``met`` or ``not_met`` against a target,
+  ``measured`` without one.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +19,22 @@ from pydantic import BaseModel, ConfigDict
 from facts.orgs import DEFAULT_ORG
 
 
+class Kind(StrEnum):
+    deadline = "deadline"
+    check = "check"
+    measure = "measure"
+
+
 class Status(StrEnum):
-    upcoming = "upcoming"  # not met, due date after as_of
-    due = "due"  # not met, due date is as_of
-    overdue = "overdue"  # not met, due date before as_of
-    resolved = "resolved"  # met on or before as_of (late_days says how late)
+    upcoming = "upcoming"  # deadline: not met, due date after as_of
+    due = "due"  # deadline: not met, due date is as_of
+    overdue = "overdue"  # deadline: not met, due date before as_of
+    resolved = "resolved"  # deadline: met on or before as_of (late_days says how late)
+    passed = "passed"  # check: the condition holds
+    failed = "failed"  # check: it does not (or cannot be known)
+    met = "met"  # measure: the value meets its target
+    not_met = "not_met"  # measure: it does not
+    measured = "measured"  # measure without a target: a value (and band) only
 
 
 STATUS_SV = {
@@ -23,16 +42,34 @@ STATUS_SV = {
     Status.due: "förfaller i dag",
     Status.overdue: "försenad",
     Status.resolved: "åtgärdad",
+    Status.passed: "uppfylld",
+    Status.failed: "avviker",
+    Status.met: "målet nått",
+    Status.not_met: "målet ej nått",
+    Status.measured: "uppmätt",
 }
+
+KIND_SV = {Kind.deadline: "frist", Kind.check: "kontroll", Kind.measure: "mått"}
+
+#: Statuses that ask someone to act (reminders, the committee pack's "att åtgärda").
+OPEN = frozenset({Status.upcoming, Status.due, Status.overdue, Status.failed, Status.not_met})
+
+#: The order findings are listed in: what needs action first.
+ORDER = {s: i for i, s in enumerate((Status.overdue, Status.due, Status.failed, Status.not_met,
+                                     Status.upcoming, Status.measured, Status.met, Status.passed,
+                                     Status.resolved))}
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
 class Finding(BaseModel):
-    """One watched deadline's state as of ``as_of``.
+    """One finding's state as of ``as_of``.
 
-    ``late_days``: null while the deadline is not met; 0 when met on time; > 0 when met late.
-    ``days_overdue``: for an unmet deadline, days past the due date as of ``as_of`` (else 0).
+    Deadlines: ``due_on``; ``late_days`` is null while the deadline is not met, 0 when met on
+    time, > 0 when met late; ``days_overdue`` is the days past the due date of an unmet
+    deadline (else 0). Checks and measures have no due date; a measure has ``value`` and,
+    where the rule sets them, ``target`` (``target_is`` ``min`` or ``max``), ``band`` and
+    ``unit``. Both are listed from ``start_on`` to ``end_on``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -44,14 +81,21 @@ class Finding(BaseModel):
     rule_title: str
     fact_type: str
     subject: str
+    kind: Kind = Kind.deadline
     status: Status
     as_of: date
     start_on: date | None
     occurrence: date | None = None  # for rules with ``each``: the date this finding repeats for
-    due_on: date
+    due_on: date | None
     done_on: date | None
     late_days: int | None
     days_overdue: int
+    end_on: date | None = None
+    value: float | None = None
+    target: float | None = None
+    target_is: str | None = None
+    band: str | None = None
+    unit: str | None = None
     severity: str
     recipients: list[str]
     escalated: bool = False
@@ -60,6 +104,15 @@ class Finding(BaseModel):
     tags: list[str] = []
     report: dict[str, str] = {}
     context: dict[str, Any] = {}
+
+    @property
+    def is_open(self) -> bool:
+        """True if someone should act on it (see :data:`OPEN`)."""
+        return self.status in OPEN
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (ORDER[self.status], self.due_on or self.start_on or date.min, self.rule_id,
+                self.subject)
 
     def public_dict(self) -> dict[str, Any]:
         """The JSON shape of ``check --json`` (dates as ISO strings; no fact context)."""

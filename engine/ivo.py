@@ -70,7 +70,7 @@ class IvoReport:
 
 def _category(f: Finding, start: date, end: date) -> str | None:
     kind = f.report.get("ivo")
-    if kind not in ("not_executed", "interrupted"):
+    if kind not in ("not_executed", "interrupted") or f.due_on is None:
         return None
     if f.status in (Status.overdue, Status.due):
         return kind
@@ -96,7 +96,8 @@ def ivo_report(db: Database, config: Config, quarter: str, org: str,
             "law": c["law"], "category": category, "subject": f.subject, "area": c.get("area"),
             "service": c.get("service"), "decided_on": c.get("decided_on"),
             "interrupted_on": c.get("interrupted_on") if f.report.get("ivo") == "interrupted" else None,
-            "due_on": f.due_on.isoformat(), "done_on": f.done_on.isoformat() if f.done_on else None,
+            "due_on": f.due_on.isoformat() if f.due_on else None,
+            "done_on": f.done_on.isoformat() if f.done_on else None,
             "days": f.late_days if category == "executed" else f.days_overdue,
             "sex": c.get("sex"), "birth_year": c.get("birth_year"), "reason": c.get("reason"),
         })

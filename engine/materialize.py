@@ -75,6 +75,23 @@ def _per_org(db: Database) -> None:
     )
 
 
+@migrations(name="deadlines_kinds")
+def _kinds(db: Database) -> None:
+    """Rows of three kinds (deadline, check, measure): a check's or measure's status, value,
+    target and band, and the date it is listed until. Derived data: made anew."""
+    db.execute("DROP TABLE IF EXISTS deadlines")
+    db.execute("DELETE FROM materialized")
+    db.table("deadlines").create(
+        {"org": str, "rule_key": str, "id": str, "rule_id": str, "rule_version": int, "kind": str,
+         "fact_type": str, "fact_key": str, "subject": str, "start_on": str, "due_on": str,
+         "done_on": str, "end_on": str, "status": str, "value": float, "target": float,
+         "band": str, "recipients": str, "context": str},
+        pk=("org", "rule_key", "id"),
+    )
+    db.table("deadlines").create_index(["org", "rule_key", "fact_key"])
+    db.table("deadlines").create_index(["due_on"])
+
+
 _MATCHER: Matcher | None = None
 
 
@@ -250,8 +267,8 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
     out, skipped = [], 0
     for key in matched:
         env = envs[key]
-        due = evaluate(lr.due, env, lookups)
-        if due is None:
+        outcome = kind_outcome(lr, env, lookups)
+        if outcome is None:  # no due date, or a measure without a value
             skipped += 1
             continue
         subject = str(evaluate(lr.subject, env, lookups))
@@ -259,11 +276,10 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
         finding_id = f"{lr.rule.id}/{subject}" + (f"/{occ.isoformat()}" if occ else "")
         out.append({
             "org": org, "rule_key": lr.key, "id": finding_id, "rule_id": lr.rule.id,
-            "rule_version": lr.rule.version, "fact_type": ft.name, "fact_key": fact_keys[key],
-            "subject": subject,
+            "rule_version": lr.rule.version, "kind": lr.kind, "fact_type": ft.name,
+            "fact_key": fact_keys[key], "subject": subject,
             "start_on": _json(evaluate(lr.start, env, lookups)) if lr.start else None,
-            "due_on": _json(due),
-            "done_on": _json(evaluate(lr.done, env, lookups)) if lr.done else None,
+            **outcome,
             "recipients": json.dumps(resolve(lr.recipients, env), ensure_ascii=False),
             "context": json.dumps({k: _json(v) for k, v in env.items()}, ensure_ascii=False,
                                   default=str),
@@ -292,6 +308,44 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
             pk=("org", "rule_key"),
         )
     return len(rows)
+
+
+def _opt(node: Any, env: dict[str, Any], lookups: StoreLookups) -> Any:
+    return _json(evaluate(node, env, lookups)) if node is not None else None
+
+
+def kind_outcome(lr: LoadedRule, env: dict[str, Any], lookups: StoreLookups) -> dict[str, Any] | None:
+    """The kind-specific columns of one matched fact's row, or None when it gives no finding
+    (a deadline without a due date, a measure without a value).
+
+    A check's status is ``passed`` only if ``holds`` is exactly true (unknown counts as
+    failed); a measure with a target is ``met`` when the value reaches it (``target_is: min``,
+    the default: at least; ``max``: at most), else ``not_met``; without a target, ``measured``.
+    """
+    empty = {"due_on": None, "done_on": None, "end_on": None, "status": None, "value": None,
+             "target": None, "band": None}
+    if lr.kind == "deadline":
+        due = evaluate(lr.due, env, lookups) if lr.due is not None else None
+        if due is None:
+            return None
+        return {**empty, "due_on": _json(due), "done_on": _opt(lr.done, env, lookups)}
+    end = _opt(lr.end, env, lookups)
+    if lr.kind == "check":
+        held = evaluate(lr.holds, env, lookups) if lr.holds is not None else None
+        return {**empty, "end_on": end, "status": "passed" if held is True else "failed"}
+    value = evaluate(lr.value, env, lookups) if lr.value is not None else None
+    if value is None:
+        return None
+    target = evaluate(lr.target, env, lookups) if lr.target is not None else None
+    if target is None:
+        status = "measured"
+    elif (lr.rule.finding.target_is or "min") == "max":
+        status = "met" if value <= target else "not_met"
+    else:
+        status = "met" if value >= target else "not_met"
+    return {**empty, "end_on": end, "status": status, "value": float(value),
+            "target": None if target is None else float(target),
+            "band": _opt(lr.band, env, lookups)}
 
 
 def _occurrences(lr: LoadedRule, base: dict[str, Any], lookups: StoreLookups) -> list[date | None]:

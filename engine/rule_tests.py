@@ -16,8 +16,8 @@ from typing import Any
 import sqlite_utils
 from pydantic import ValidationError
 
-from engine.evaluate import project
 from engine.materialize import refresh
+from engine.projection import project
 from engine.rules.loader import LoadedRule, RuleSet, reload
 from engine.rules.schema import Example
 from engine.schema import apply_schema

@@ -56,12 +56,24 @@ def _plural(n: int, one: str, many: str) -> str:
 def days_text(item: DigestItem, as_of: date) -> str:
     """``12 dagar försenad`` / ``förfaller i dag`` / ``3 dagar kvar``."""
     f = item.finding
+    assert f.due_on is not None, "a check or a measure has no days to count"
     delta = (f.due_on - as_of).days
     if item.level in (Level.forsenad, Level.eskalerad):
         return f"{_days(max(f.days_overdue, -delta, 0))} försenad"
     if item.level is Level.idag or delta <= 0:
         return "förfaller i dag"
     return f"{_days(delta)} kvar"
+
+
+def _measured(f: Any) -> str:
+    """``värde 62 %, mål minst 80 %`` for a measure; empty for a check."""
+    if f.value is None:
+        return ""
+    unit = f" {f.unit}" if f.unit else ""
+    text = f"värde {f.value:g}{unit}"
+    if f.target is not None:
+        text += f", mål {'högst' if f.target_is == 'max' else 'minst'} {f.target:g}{unit}"
+    return text
 
 
 def status_text(item: DigestItem) -> str:
@@ -71,13 +83,17 @@ def status_text(item: DigestItem) -> str:
 
 def _item_view(item: DigestItem, as_of: date) -> dict[str, Any]:
     f = item.finding
+    if f.due_on is not None:
+        label, when = "Förfallodag", f"{f.due_on.isoformat()} ({days_text(item, as_of)})"
+    else:  # a check or a measure: what it found, no due date
+        label, when = ("Mått", _measured(f)) if f.value is not None else ("Kontroll", "avviker")
     return {
         "case_ref": f.subject,
         "rule_title": f.rule_title,
         "status": status_text(item),
         "level": str(item.level),
-        "due_on": f.due_on.isoformat(),
-        "days": days_text(item, as_of),
+        "label": label,
+        "when": when,
         "legal_basis": "; ".join(f.legal_basis) if f.legal_basis else "ej angivet",
         "why": f.why.strip(),
     }

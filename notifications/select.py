@@ -1,8 +1,10 @@
 """Which findings are due for a reminder, at which level, to whom.
 
 Levels, in rising order: ``varning`` (upcoming within ``[rules] warn_days``), ``idag`` (due
-today), ``forsenad`` (overdue), ``eskalerad`` (overdue and escalated). Resolved findings get no
-reminder. A (finding, address, level) already in the ``notified`` table is not sent again.
+today), ``forsenad`` (overdue), ``eskalerad`` (overdue and escalated); ``avvikelse`` for a
+failed check or a measure that does not meet its target (not for rules of severity ``info``,
+which are listed only). Resolved deadlines, passed checks and met measures get no reminder.
+A (finding, address, level) already in the ``notified`` table is not sent again.
 """
 
 from __future__ import annotations
@@ -36,14 +38,16 @@ class Level(StrEnum):
     idag = "idag"
     forsenad = "forsenad"
     eskalerad = "eskalerad"
+    avvikelse = "avvikelse"
 
 
 #: Most urgent first: the order of sections in a digest.
-LEVEL_ORDER = (Level.eskalerad, Level.forsenad, Level.idag, Level.varning)
+LEVEL_ORDER = (Level.eskalerad, Level.forsenad, Level.avvikelse, Level.idag, Level.varning)
 
 LEVEL_SV = {
     Level.eskalerad: "Eskalerade",
     Level.forsenad: "Försenade",
+    Level.avvikelse: "Avvikelser",
     Level.idag: "Förfaller i dag",
     Level.varning: "Förfaller snart",
 }
@@ -57,11 +61,14 @@ def reminder_level(finding: Finding, as_of: date, warn_days: int) -> Level | Non
         >>> reminder_level(f, date(2024, 9, 30), 14)  # f overdue, not escalated
         <Level.forsenad: 'forsenad'>
     """
+    if finding.status in (Status.failed, Status.not_met):
+        return None if finding.severity == "info" else Level.avvikelse
     if finding.status is Status.overdue:
         return Level.eskalerad if finding.escalated else Level.forsenad
     if finding.status is Status.due:
         return Level.idag
-    if finding.status is Status.upcoming and (finding.due_on - as_of).days <= warn_days:
+    if (finding.status is Status.upcoming and finding.due_on is not None
+            and (finding.due_on - as_of).days <= warn_days):
         return Level.varning
     return None
 
@@ -83,8 +90,8 @@ class Digest:
 
     def sort(self) -> None:
         rank = {lvl: i for i, lvl in enumerate(LEVEL_ORDER)}
-        self.items.sort(key=lambda it: (rank[it.level], it.finding.due_on, it.finding.subject,
-                                        it.finding.rule_id, it.finding.id))
+        self.items.sort(key=lambda it: (rank[it.level], it.finding.due_on or it.finding.as_of,
+                                        it.finding.subject, it.finding.rule_id, it.finding.id))
 
     @property
     def pairs(self) -> list[tuple[str, str]]:

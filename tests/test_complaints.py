@@ -87,7 +87,9 @@ def test_anonymous_complaints_are_info_not_deadline_misses(bevaka: Cli, tmp_path
     found = bevaka.check("2024-06-30")
     assert set(found) == {"klagomal.anonym/A-1", "klagomal.anonym/A-2"}
     for f in found.values():
-        assert (f["status"], f["severity"], f["recipients"]) == ("resolved", "info", [])
+        assert (f["kind"], f["status"], f["severity"], f["recipients"]) == (
+            "check", "failed", "info", [])  # a note, not a missed deadline
+        assert f["due_on"] is None and f["days_overdue"] == 0
         assert "undantagen från svarsfristen" in f["why"]
 
 
@@ -158,9 +160,11 @@ def test_example_register(bevaka: Cli) -> None:
     assert found["klagomal.svar-tre-veckor/SVT-2024-05"]["late_days"] == 79  # 2024-08-21 → 11-29
     assert found["klagomal.svar-en-manad/SVT-2024-07"]["late_days"] == 7
     assert found["klagomal.svar-tre-veckor/SVT-2024-08"]["status"] == "overdue"
-    # met (or exempt) more than [rules] resolved_window_days before: no longer listed
+    # met more than [rules] resolved_window_days before: no longer listed
     assert "klagomal.svar-tre-veckor/SVT-2024-01" not in found
-    assert "klagomal.anonym/SVT-2024-03" not in found
+    # an anonymous complaint is a note for a year from when it came in
+    assert found["klagomal.anonym/SVT-2024-03"]["end_on"] == "2025-04-02"
+    assert "klagomal.anonym/SVT-2024-03" not in bevaka.check("2025-04-03")
     spring = bevaka.check("2024-04-30")
     assert spring["klagomal.anonym/SVT-2024-03"]["severity"] == "info"
     assert spring["klagomal.svar-tre-veckor/SVT-2024-02"]["late_days"] == 7  # 03-11 → 04-08

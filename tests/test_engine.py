@@ -13,9 +13,9 @@ from conftest import EXAMPLES, REGISTER_CSV, SV_HEADERS, open_db, write_config, 
 
 import facts
 from engine import Config, Status, evaluate, load_config, load_ruleset
-from engine.evaluate import status_of
 from engine.findings import Finding
 from engine.materialize import refresh
+from engine.projection import status_of
 from facts.store import current_rev
 
 EJ = "ivo.ej-verkstallt"

@@ -44,6 +44,7 @@ def _installation(tmp_path: Path) -> Path:
     config = tmp_path / "config.toml"
     config.write_text(f'[rules]\ndir = "{rules.as_posix()}"\n[roles]\n'
                       'bistand_ao = "ao@kommun.example"\nenhetschef = "ec@kommun.example"\n'
+                      'it = "it@kommun.example"\n'
                       f'[notify]\ndry_run_dir = "{(tmp_path / "eml").as_posix()}"\n',
                       encoding="utf-8")
     return config
@@ -61,11 +62,17 @@ def test_a_raising_rule_is_named_and_the_others_go_out(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
     emls = list((tmp_path / "eml").glob("*.eml"))
     assert emls, "the IVO rules' reminders must still be written"
+    to_it = [e for e in emls if "it_at_kommun.example" in e.name]
+    assert len(to_it) == 1 and "trasig.datum" in to_it[0].read_text(encoding="utf-8")
 
     checked = runner.invoke(cli, [*base, "check", "--as-of", "2024-12-31", "--json"])
     assert checked.exit_code == 3
     found = json.loads(checked.stdout)
-    assert {f["rule_id"] for f in found} == {"ivo.ej-verkstallt", "ivo.avbrott"}
+    assert {f["rule_id"] for f in found} == {"ivo.ej-verkstallt", "ivo.avbrott", "bevaka.regelfel"}
+    (it,) = [f for f in found if f["rule_id"] == "bevaka.regelfel"]
+    assert (it["kind"], it["status"], it["subject"], it["recipients"]) == (
+        "check", "failed", "trasig.datum", ["it"])
+    assert it["due_on"] is None and "inget datum" in it["why"]
 
     runs = json.loads(runner.invoke(cli, [*base, "audit", "log", "--json"]).output)
     assert runs[0]["failed_rules"][0]["rule_id"] == "trasig.datum"

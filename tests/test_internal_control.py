@@ -163,7 +163,9 @@ def test_the_eight_points_score_as_in_the_plan(bevaka: Bevaka) -> None:
     scores, bands = [], []
     for n in range(1, 9):
         f = found[f"internkontroll.risk/{n}/2024-01-01"]
-        assert (f["severity"], f["status"], f["recipients"]) == ("info", "upcoming", [])
+        assert (f["kind"], f["severity"], f["status"], f["recipients"]) == (
+            "measure", "info", "measured", [])
+        assert (f["due_on"], f["end_on"]) == (None, "2024-12-31")
         assert f["legal_basis"] == ["Kommunallagen (2017:725) 6 kap. 6 §",
                                     "Kommunallagen 6 kap. 7 § (hänvisning i internkontrollplanen 2024)"]
         m = re.search(r"= risk (\d+), (\w+)\.", f["why"])
@@ -172,11 +174,14 @@ def test_the_eight_points_score_as_in_the_plan(bevaka: Bevaka) -> None:
         bands.append(m.group(2))
     assert scores == [12, 9, 12, 12, 16, 12, 9, 16]
     assert bands == ["orange", "gul", "orange", "orange", "röd", "orange", "gul", "röd"]
+    assert [found[f"internkontroll.risk/{n}/2024-01-01"]["value"] for n in range(1, 9)] == scores
+    assert [found[f"internkontroll.risk/{n}/2024-01-01"]["band"] for n in range(1, 9)] == bands
     why5 = found["internkontroll.risk/5/2024-01-01"]["why"]
     assert "konsekvens 4 (Allvarlig) × sannolikhet 4 (Sannolik) = risk 16, röd." in why5
     assert "Riskmatris: 5×5, band 1–4/5–9/10–14/15–25 (bevaka 1)." in why5
-    # every stated risk equals the product
-    assert _check(bevaka, "2024-06-30", rule="internkontroll.risk-angiven") == {}
+    # every stated risk equals the product: eight checks, all passed
+    stated = _check(bevaka, "2024-06-30", rule="internkontroll.risk-angiven")
+    assert len(stated) == 8 and {f["status"] for f in stated.values()} == {"passed"}
 
 
 def test_the_score_and_band_are_in_the_evaluation_context(tmp_path: Path) -> None:
@@ -196,15 +201,17 @@ def test_the_score_and_band_are_in_the_evaluation_context(tmp_path: Path) -> Non
 
 def test_a_stated_risk_that_differs_is_reported_until_corrected(bevaka: Bevaka) -> None:
     bevaka.ok("import", str(_plan_with(bevaka.tmp, 8, "Risk", 12)))
-    found = _check(bevaka, "2024-02-01", rule="internkontroll.risk-angiven")
+    found = {k: f for k, f in _check(bevaka, "2024-02-01", rule="internkontroll.risk-angiven").items()
+             if f["status"] == "failed"}
     assert list(found) == ["internkontroll.risk-angiven/8/2024-01-01"]
     f = found["internkontroll.risk-angiven/8/2024-01-01"]
-    assert (f["status"], f["due_on"], f["recipients"]) == ("overdue", "2024-01-01", ["us"])
+    assert (f["kind"], f["status"], f["due_on"], f["recipients"]) == ("check", "failed", None, ["us"])
     assert "planen anger risk 12, men konsekvens 4 × sannolikhet 4 = 16" in f["why"]
     risk8 = _check(bevaka, "2024-02-01", rule="internkontroll.risk")["internkontroll.risk/8/2024-01-01"]
     assert "= risk 16, röd. Planen anger risk 12." in risk8["why"]
     bevaka.ok("import", str(PLAN_XLSX))  # the corrected plan
-    assert _check(bevaka, "2024-02-01", rule="internkontroll.risk-angiven") == {}
+    after = _check(bevaka, "2024-02-01", rule="internkontroll.risk-angiven")
+    assert {f["status"] for f in after.values()} == {"passed"}
 
 
 # ---- R-O03: reporting --------------------------------------------------------------------------
@@ -250,11 +257,12 @@ def test_a_result_imported_later_resolves_the_deadline(bevaka: Bevaka) -> None:
 def test_point_7_share_and_violations_from_the_decision_register(bevaka: Bevaka) -> None:
     _import_examples(bevaka)
     may = _check(bevaka, "2024-05-22", rule="internkontroll.lss-verkstallighet")
-    assert may["internkontroll.lss-verkstallighet/7/2024-05-22"]["status"] == "resolved"
+    assert may["internkontroll.lss-verkstallighet/7/2024-05-22"]["status"] == "met"
     assert "av 2 LSS-beslut" in may["internkontroll.lss-verkstallighet/7/2024-05-22"]["why"]
     end = _check(bevaka, "2024-12-31")
     nov = end["internkontroll.lss-verkstallighet/7/2024-11-20"]
-    assert (nov["status"], nov["recipients"]) == ("overdue", ["us"])
+    assert (nov["kind"], nov["status"], nov["recipients"]) == ("measure", "not_met", ["us"])
+    assert (round(nov["value"], 1), nov["target"], nov["unit"]) == (66.7, 100.0, "%")
     assert ("av 6 LSS-beslut vars tremånadersfrist löpte ut 2024-05-01–2024-10-31 verkställdes 4 "
             "i tid (66,7 %); 2 gjorde det inte. Målet är 100 %.") in nov["why"]
     assert not any(k.startswith("internkontroll.lss-verkstallighet/") and "/7/" not in k

@@ -175,7 +175,7 @@ def test_an_installation_overrides_a_table_in_config_toml(bevaka: Bevaka) -> Non
     assert problem.startswith(f"{RULES_DIR / RISK}:")
 
 
-def test_the_table_output_is_stored_with_the_deadline(bevaka: Bevaka) -> None:
+def test_the_table_output_is_stored_with_the_measure(bevaka: Bevaka) -> None:
     plan = bevaka.tmp / "plan.yaml"
     plan.write_text("control_points:\n  - {plan: IK 2024, year: 2024, nr: 1, area: A, control_step: K,"
                     " owner: us, consequence: 3, likelihood: 4}\n", encoding="utf-8")
@@ -183,4 +183,5 @@ def test_the_table_output_is_stored_with_the_deadline(bevaka: Bevaka) -> None:
     out = json.loads(bevaka.ok("explain", "internkontroll.risk/1/2024-01-01", "--as-of", "2024-03-01",
                                "--json").stdout)
     assert out["derived"]["band"] == "orange" and out["derived"]["risk"] == 12
-    assert date.fromisoformat(out["finding"]["due_on"]) == date(2024, 12, 31)
+    assert (out["finding"]["value"], out["finding"]["band"]) == (12, "orange")
+    assert date.fromisoformat(out["finding"]["end_on"]) == date(2024, 12, 31)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -21,8 +22,17 @@ PACKAGES = {"bevaka": "bevaka", "engine": "engine", "facts": "facts",
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
+    # Build from the files git tracks, copied elsewhere: what CI's clean clone would build,
+    # and no build/ folder left in the checkout.
+    src = tmp_path_factory.mktemp("src")
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True,
+                             text=True).stdout.split()
+    for name in tracked:
+        target = src / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
-                    "-q", "-w", str(out), str(ROOT)], check=True, capture_output=True)
+                    "-q", "-w", str(out), str(src)], check=True, capture_output=True)
     (found,) = out.glob("bevaka-*.whl")
     return found
 

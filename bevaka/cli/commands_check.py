@@ -12,14 +12,14 @@ from bevaka.cli.context import (
     parse_as_of,
     pass_ctx,
 )
-from bevaka.cli.output import console, emit_json, findings_table, finish
-from engine.findings import STATUS_SV
+from bevaka.cli.output import emit_json, finish, print_findings
+from engine.findings import STATUS_SV, Status
 
 
 @click.command()
 @as_of_option
 @click.option("--status", "statuses", multiple=True,
-              type=click.Choice(["upcoming", "due", "overdue", "resolved"]),
+              type=click.Choice([s.value for s in Status]),
               help="Visa bara dessa statusar (kan upprepas).")
 @click.option("--rule", "rule_ids", multiple=True, help="Visa bara dessa regler.")
 @org_option(all_by_default=True)
@@ -46,10 +46,8 @@ def check(obj: Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tupl
     if as_json:
         emit_json([f.public_dict() for f in findings])
     else:
-        console.print(findings_table(findings, f"Bevakningar per {day}"))
-        counts = {s: sum(1 for f in findings if f.status == s) for s in STATUS_SV}
-        click.echo(", ".join(f"{STATUS_SV[s]}: {n}" for s, n in counts.items())
-                   + f"  (körning {ev.run_id})")
+        print_findings(findings, day)
+        click.echo(f"Körning {ev.run_id}")
     finish(ev.failed_rules)
 
 
@@ -79,7 +77,8 @@ def explain(obj: Ctx, finding_id: str | None, subject: str | None, rule_id: str 
             emit_json(data)
             return
         f = data["finding"]
-        click.echo(f"{f['id']}  ({STATUS_SV[f['status']]}, frist {f['due_on']})")
+        when = f", frist {f['due_on']}" if f["due_on"] else ""
+        click.echo(f"{f['id']}  ({STATUS_SV[Status(f['status'])]}{when})")
         click.echo(f"Regel: {data['rule']['id']} v{data['rule']['version']}: {data['rule']['title']}")
         click.echo(f"Varför: {f['why']}")
         click.echo(f"Rättslig grund: {'; '.join(f['legal_basis'])}")

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bevaka.cli.errors import EXIT_RULES_FAILED
-from engine.findings import STATUS_SV, Finding
+from engine.findings import STATUS_SV, Finding, Kind, Status
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 
@@ -31,15 +31,77 @@ def finish(failed_rules: list[dict[str, Any]]) -> None:
     raise SystemExit(EXIT_RULES_FAILED)
 
 
+STYLE = {Status.overdue: "red", Status.due: "yellow", Status.upcoming: "cyan",
+         Status.resolved: "green", Status.failed: "red", Status.passed: "green",
+         Status.not_met: "red", Status.met: "green", Status.measured: "cyan"}
+
+
+def _status(f: Finding) -> str:
+    text = "att notera" if f.status is Status.failed and f.severity == "info" else STATUS_SV[f.status]
+    return f"[{STYLE[f.status]}]{text}[/]"
+
+
+def _number(value: float | None, unit: str | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}" + (f" {unit}" if unit else "")
+
+
 def findings_table(findings: list[Finding], title: str) -> Table:
+    """Deadlines: status, due date, case, rule, severity, days, recipients."""
     table = Table(title=title, show_lines=False)
     for col in ("Status", "Frist", "Ärende", "Regel", "Allvar", "Dagar", "Mottagare"):
         table.add_column(col)
-    style = {"overdue": "red", "due": "yellow", "upcoming": "cyan", "resolved": "green"}
     for f in findings:
         days = (f"+{f.days_overdue}" if f.status == "overdue"
                 else f"sen {f.late_days}" if f.late_days else "")
-        table.add_row(f"[{style[f.status.value]}]{STATUS_SV[f.status]}[/]", str(f.due_on),
-                      f.subject, f.rule_id, f.severity + (" ↑" if f.escalated else ""), days,
+        table.add_row(_status(f), str(f.due_on), f.subject, f.rule_id,
+                      f.severity + (" ↑" if f.escalated else ""), days, ", ".join(f.recipients))
+    return table
+
+
+def checks_table(findings: list[Finding], title: str) -> Table:
+    """Checks: whether each holds, since when it is watched, to whom it goes."""
+    table = Table(title=title, show_lines=False)
+    for col in ("Status", "Ärende", "Regel", "Allvar", "Från", "Mottagare"):
+        table.add_column(col)
+    for f in findings:
+        table.add_row(_status(f), f.subject, f.rule_id, f.severity, str(f.start_on or ""),
                       ", ".join(f.recipients))
     return table
+
+
+def measures_table(findings: list[Finding], title: str) -> Table:
+    """Measures: the value, its target and band."""
+    table = Table(title=title, show_lines=False)
+    for col in ("Status", "Ärende", "Regel", "Värde", "Mål", "Band"):
+        table.add_column(col)
+    for f in findings:
+        target = ""
+        if f.target is not None:
+            target = f"{'högst' if f.target_is == 'max' else 'minst'} {_number(f.target, f.unit)}"
+        table.add_row(_status(f), f.subject, f.rule_id, _number(f.value, f.unit), target,
+                      f.band or "")
+    return table
+
+
+def print_findings(findings: list[Finding], day: object) -> None:
+    """Each kind in its own terms: deadlines, checks that fail (passed ones counted), measures."""
+    deadlines = [f for f in findings if f.kind is Kind.deadline]
+    checks = [f for f in findings if f.kind is Kind.check]
+    measures = [f for f in findings if f.kind is Kind.measure]
+    if deadlines or not findings:
+        console.print(findings_table(deadlines, f"Frister per {day}"))
+    failing = [f for f in checks if f.status is not Status.passed]
+    if failing:
+        console.print(checks_table(failing, f"Kontroller som avviker per {day}"))
+    if measures:
+        console.print(measures_table(measures, f"Mått per {day}"))
+    parts = [f"{STATUS_SV[s]}: {sum(1 for f in deadlines if f.status is s)}"
+             for s in (Status.upcoming, Status.due, Status.overdue, Status.resolved)]
+    if checks:
+        parts.append(f"kontroller: {len(failing)} avviker, {len(checks) - len(failing)} uppfyllda")
+    if measures:
+        met = sum(1 for f in measures if f.status is Status.met)
+        parts.append(f"mått: {len(measures)} ({met} når målet)")
+    click.echo(", ".join(parts))

@@ -38,7 +38,7 @@ class LoadedRule:
     when: Node
     subject: Node
     start: Node | None
-    due: Node
+    due: Node | None
     done: Node | None
     compiled: Compiled
     basis_when: list[Node | None]
@@ -53,6 +53,15 @@ class LoadedRule:
     why_line: int = 1
     known_roles: frozenset[str] = frozenset()
     table_overrides: dict[str, Any] = field(default_factory=dict)  # the installation's
+    end: Node | None = None  # check and measure: listed until
+    holds: Node | None = None  # check: the condition that should be true
+    value: Node | None = None  # measure: the value
+    target: Node | None = None  # measure: the target
+    band: Node | None = None  # measure: the band (text)
+
+    @property
+    def kind(self) -> str:
+        return self.rule.kind
 
     @property
     def key(self) -> str:

@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from engine.rules.expr import ExprError, Node, parse
+from engine.rules.kinds import finding_nodes
 from engine.rules.loaded import LoadedRule, RuleSet
 from engine.rules.lookups import related_types
 from engine.rules.positions import Positions
@@ -146,13 +147,7 @@ class _FileLoader:
         tables = self.tables(rule, scope)
         when = self.parse_expr(("when",), rule.when, scope)
         spec = rule.finding
-        nodes: dict[str, Node | None] = {}
-        for key in ("subject", "start", "due", "done"):
-            expr = getattr(spec, key)
-            node = self.parse_expr(("finding", key), expr, scope) if expr is not None else None
-            nodes[key] = node
-            if node is not None and key != "subject" and infer(node, scope) not in ("date", "any"):
-                self.err(("finding", key), f"finding.{key} ska vara ett datum")
+        nodes = finding_nodes(rule.kind, spec, scope, self.parse_expr, self.err)
         roles = self.roles
         recipients = self.recipients(("finding", "recipients"), spec.recipients, scope, params, roles)
         escalate = (self.recipients(("finding", "escalate", "to"), spec.escalate.to, scope, params, roles)
@@ -168,7 +163,7 @@ class _FileLoader:
                 compiled = compile_when(when, params)
             except CompileError as exc:
                 self.at(("when",), exc.pos, str(exc))
-        if self.problems or when is None or compiled is None or why is None or nodes["due"] is None:
+        if self.problems or when is None or compiled is None or why is None:
             return None
         every = [*derive.values(), when, *(v for v in nodes.values() if v is not None),
                  *([each] if each else []), *(n for t in tables for n in t.nodes())]
@@ -176,7 +171,8 @@ class _FileLoader:
         return LoadedRule(
             rule=rule, path=self.path, pack=self.pack, params=params, derive=derive, when=when,
             subject=nodes["subject"] or parse("id"), start=nodes["start"], due=nodes["due"],
-            done=nodes["done"], compiled=compiled, basis_when=basis_when, why=why,
+            done=nodes["done"], end=nodes["end"], holds=nodes["holds"], value=nodes["value"],
+            target=nodes["target"], band=nodes["band"], compiled=compiled, basis_when=basis_when, why=why,
             related_types=related, revision=_revision(text, params, self.table_overrides_json()),
             each=each, why_names=why_names, tables=tuple(tables), recipients=recipients,
             escalate_to=escalate, why_line=self.pos.line(("finding", "why")), known_roles=roles,

@@ -46,11 +46,35 @@ class Escalation(_Strict):
     _sev = field_validator("severity")(classmethod(lambda cls, v: _check_severity(v)))
 
 
+KINDS = ("deadline", "check", "measure")
+
+#: The finding keys each kind takes (besides subject, severity, recipients, why).
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "deadline": ("start", "due", "done", "escalate"),
+    "check": ("start", "end", "holds"),
+    "measure": ("start", "end", "value", "target", "target_is", "band", "unit"),
+}
+REQUIRED: dict[str, tuple[str, ...]] = {"deadline": ("due",), "check": ("holds",),
+                                        "measure": ("value",)}
+
+
 class FindingSpec(_Strict):
+    """What a matched fact gives. A ``deadline`` has a due date (``start``/``due``/``done``);
+    a ``check`` a condition that holds or fails (``holds``); a ``measure`` a value against a
+    target or a band (``value``, ``target``, ``target_is``, ``band``, ``unit``). A check or a
+    measure is listed from ``start`` to ``end`` (each optional)."""
+
     subject: str = "id"
     start: str | None = None
-    due: str
+    due: str | None = None
     done: str | None = None
+    end: str | None = None
+    holds: str | None = None
+    value: str | None = None
+    target: str | None = None
+    target_is: Literal["min", "max"] | None = None
+    band: str | None = None
+    unit: str | None = None
     severity: str | None = None
     recipients: list[str] = []
     escalate: Escalation | None = None
@@ -62,7 +86,11 @@ class FindingSpec(_Strict):
 class ExpectedFinding(_Strict):
     subject: str
     occurrence: date | None = None
+    kind: str | None = None
     status: str | None = None
+    value: float | None = None
+    target: float | None = None
+    band: str | None = None
     due_on: date | None = None
     done_on: date | None = None
     late_days: int | None = Field(default=None)
@@ -128,6 +156,7 @@ class Rule(_Strict):
     valid_from: date | None = None
     valid_to: date | None = None
     legal_basis: list[LegalBasis]
+    kind: Literal["deadline", "check", "measure"] = "deadline"
     params: dict[str, Param] = {}
     each: str | None = None
     derive: dict[str, str] = {}

@@ -28,7 +28,7 @@ from engine.rules.valuetypes import suggest
 # Names a "why" template may use besides fact fields, derived values and parameters.
 WHY_NAMES = frozenset({"status", "status_sv", "as_of", "due_on", "done_on", "start_on",
                        "late_days", "days_overdue", "days_left", "subject", "rule_id",
-                       "rule_title"})
+                       "rule_title", "end_on", "value", "target", "band"})
 
 MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
              "september", "oktober", "november", "december")

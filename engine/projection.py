@@ -1,0 +1,159 @@
+"""Project the materialised rows of ``deadlines`` onto a date: findings as of ``as_of``.
+
+A deadline's status follows from its start, due and done dates and the date; a check's and a
+measure's status was decided when it was materialised, and the date only says whether it is
+listed (from ``start_on`` to ``end_on``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+from sqlite_utils import Database
+
+from engine.findings import STATUS_SV, Finding, Kind, Status
+from engine.materialize import FailedRule
+from engine.rules.evaluator import holds
+from engine.rules.loaded import LoadedRule, RuleSet, WhyError
+from engine.rules.recipients import resolve
+from engine.rules.schema import SEVERITIES
+from engine.rules.valuetypes import model_types
+from facts.orgs import DEFAULT_ORG
+from facts.types import FACT_TYPES
+
+
+def status_of(due: date, done: date | None, as_of: date) -> tuple[Status, int | None, int]:
+    """(status, late_days, days_overdue) of one deadline as of a date."""
+    if done is not None and done <= as_of:
+        return Status.resolved, max(0, (done - due).days), 0
+    if due > as_of:
+        return Status.upcoming, None, 0
+    if due == as_of:
+        return Status.due, None, 0
+    return Status.overdue, None, (as_of - due).days
+
+
+def _d(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+@cache
+def _date_fields(fact_type: str) -> frozenset[str]:
+    return frozenset(k for k, t in model_types(FACT_TYPES[fact_type].model).items() if t == "date")
+
+
+def _context_env(lr: LoadedRule, ctx: dict[str, Any]) -> dict[str, Any]:
+    dates = _date_fields(lr.rule.applies_to)
+    env = dict(ctx)
+    for k, v in ctx.items():
+        if isinstance(v, str) and (k in dates or _looks_iso(v)):
+            env[k] = date.fromisoformat(v)
+    return env
+
+
+def _looks_iso(v: str) -> bool:
+    return len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
+
+
+def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date) -> list[str]:
+    out = []
+    for basis, cond in zip(lr.rule.legal_basis, lr.basis_when, strict=True):
+        if basis.valid_from and as_of < basis.valid_from:
+            continue
+        if basis.valid_to and as_of > basis.valid_to:
+            continue
+        if cond is not None and not holds(cond, env):
+            continue
+        out.append(basis.text)
+    return out
+
+
+def _bump(severity: str) -> str:
+    i = SEVERITIES.index(severity)
+    return SEVERITIES[min(i + 1, len(SEVERITIES) - 1)]
+
+
+def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
+    """One row of ``deadlines`` as a finding as of ``as_of``."""
+    ctx = json.loads(row["context"])
+    env = _context_env(lr, ctx)
+    spec = lr.rule.finding
+    severity = spec.severity or lr.rule.severity
+    recipients = json.loads(row["recipients"])
+    start, due, done, end = _d(row["start_on"]), _d(row["due_on"]), _d(row["done_on"]), _d(row["end_on"])
+    late_days: int | None = None
+    days_overdue = 0
+    escalated = False
+    if lr.kind == Kind.deadline:
+        assert due is not None
+        status, late_days, days_overdue = status_of(due, done, as_of)
+        esc = spec.escalate
+        if esc and status is Status.overdue and days_overdue >= esc.after_days:
+            escalated = True
+            severity = esc.severity or _bump(severity)
+            resolve(lr.escalate_to, env, into=recipients)
+        if status is not Status.resolved:
+            done = None
+    else:
+        status = Status(row["status"])
+    builtin: dict[str, Any] = dict(
+        status=status.value, status_sv=STATUS_SV[status], as_of=as_of, start_on=start,
+        end_on=end, subject=row["subject"], rule_id=lr.rule.id, rule_title=lr.rule.title,
+        value=row["value"], target=row["target"], band=row["band"],
+    )
+    if due is not None:  # a deadline's own dates (a check's why sees the fact's fields instead)
+        builtin.update(due_on=due, done_on=done, late_days=late_days, days_overdue=days_overdue,
+                       days_left=(due - as_of).days)
+    # only the names the template uses: a smaller context renders faster
+    names = {k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names}
+    return Finding(
+        id=row["id"], org=row["org"], rule_id=lr.rule.id, rule_version=lr.rule.version,
+        rule_title=lr.rule.title, fact_type=row["fact_type"], subject=row["subject"],
+        kind=Kind(lr.kind), status=status, as_of=as_of, start_on=start,
+        occurrence=_d(ctx.get("occurrence")), due_on=due, done_on=done, late_days=late_days,
+        days_overdue=days_overdue, end_on=end, value=row["value"], target=row["target"],
+        target_is=(spec.target_is or "min") if row["target"] is not None else None,
+        band=row["band"], unit=spec.unit, severity=severity, recipients=recipients,
+        escalated=escalated, legal_basis=legal_basis(lr, env, as_of),
+        why=lr.render(names, row["id"]), tags=lr.rule.tags, report=lr.rule.report, context=ctx,
+    )
+
+
+# A deadline is listed from its start until it has been met for longer than the window; a
+# check or a measure from its start to its end.
+_LISTED = """SELECT * FROM deadlines WHERE org = :org AND rule_key = :key
+               AND (start_on IS NULL OR start_on <= :d)
+               AND (CASE kind WHEN 'deadline'
+                      THEN done_on IS NULL OR done_on > :d OR done_on >= :window
+                      ELSE end_on IS NULL OR end_on >= :d END)
+             ORDER BY due_on, subject"""
+
+
+def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int,
+            org: str = DEFAULT_ORG, skip: set[str] | frozenset[str] = frozenset(),
+            failed: list[FailedRule] | None = None) -> list[Finding]:
+    """Organisation ``org``'s findings as of ``as_of`` from the materialised rows of the rules
+    valid that day (except the rule keys in ``skip``: rules that failed this run).
+
+    A rule whose why text cannot be written is appended to ``failed`` and left out (without a
+    ``failed`` list the error is raised)."""
+    window = (as_of - timedelta(days=window_days)).isoformat()
+    d = as_of.isoformat()
+    findings: list[Finding] = []
+    for lr in ruleset.valid_on(as_of):
+        if lr.key in skip:
+            continue
+        cur = db.execute(_LISTED, {"org": org, "key": lr.key, "d": d, "window": window})
+        names = [c[0] for c in cur.description]
+        try:
+            findings.extend([make_finding(lr, dict(zip(names, values, strict=True)), as_of)
+                             for values in cur.fetchall()])
+        except WhyError as exc:
+            if failed is None:
+                raise
+            failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), str(exc)))
+    findings.sort(key=Finding.sort_key)
+    return findings
