@@ -33,7 +33,10 @@ class DatabaseConfig(_Section):
 
 
 class RulesConfig(_Section):
-    dir: str | None = None  # a folder of packs used instead of the shipped library
+    shipped: bool = True  # use the rule library that ships with bevaka
+    local: list[str] = []  # folders with the installation's own packs
+    disable: list[str] = []  # pack names to leave out (shipped or local)
+    dir: str | None = None  # (before 0.2) a folder of packs used instead of the shipped library
     resolved_window_days: int = Field(92, ge=0)
     warn_days: int = Field(14, ge=0)
 
@@ -132,10 +135,16 @@ class Config(_Section):
 
     @property
     def rules_dir(self) -> Path:
-        """The packs to load: ``[rules] dir`` if set, else the library shipped with bevaka."""
-        if self.rules.dir:
-            return self.resolve(self.rules.dir)
-        return shipped_packs_dir()
+        """The first folder of packs: ``[rules] dir`` if set, else the shipped library."""
+        return self.rule_sources[0] if self.rule_sources else shipped_packs_dir()
+
+    @property
+    def rule_sources(self) -> list[Path]:
+        """The folders of packs to load, in order: the shipped library (unless ``shipped =
+        false``, or ``dir`` replaces it), then each of ``local``."""
+        first = [self.resolve(self.rules.dir)] if self.rules.dir else (
+            [shipped_packs_dir()] if self.rules.shipped else [])
+        return [*first, *(self.resolve(d) for d in self.rules.local)]
 
     @property
     def default_org(self) -> str:

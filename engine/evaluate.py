@@ -27,8 +27,10 @@ def load_ruleset(config: Config, org: str | None = None, rules_dir: Any = None) 
     overrides of the installation (and of organisation ``org``, if given), its table overrides
     (``[rule_tables]``) and the role keys of ``[roles]`` and of every organisation."""
     roles = {*config.roles, *(k for oc in config.orgs.values() for k in oc.roles)}
-    return load_rules(rules_dir or config.rules_dir, lambda rule_id: config.params_for(rule_id, org),
-                      known_roles=roles, config_tables=config.tables_for)
+    sources = [rules_dir] if rules_dir else config.rule_sources
+    return load_rules(sources, lambda rule_id: config.params_for(rule_id, org),
+                      known_roles=roles, config_tables=config.tables_for,
+                      disabled=config.rules.disable)
 
 
 class RuleSets:

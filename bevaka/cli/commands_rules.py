@@ -23,7 +23,8 @@ def rules() -> None:
 
 
 @rules.command("validate")
-@click.option("--dir", "rules_dir", help="Regelkatalogen (standard: config.toml [rules] dir).")
+@click.option("--dir", "rules_dir",
+              help="En regelkatalog att validera (standard: paketen som config.toml [rules] anger).")
 @click.option("--json", "as_json", is_flag=True)
 @global_options
 @pass_ctx

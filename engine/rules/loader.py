@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -305,22 +305,49 @@ def _describe(sub: Any) -> str:
     return f"{sub[0]}: " if sub else ""
 
 
-def load_rules(directory: str | Path, config_params: Any = None, known_roles: Iterable[str] = (),
-               config_tables: Callable[[str], dict[str, Any]] | None = None) -> RuleSet:
-    """Load every pack under ``directory`` (``<pack>/pack.yaml`` + ``<pack>/*.yaml``).
+def pack_dirs(sources: Iterable[str | Path], disabled: Iterable[str] = ()) -> tuple[list[Path], list[str]]:
+    """The pack folders of ``sources`` (folders of packs, in order) except the ``disabled``
+    pack names, and the problems found: a missing folder, a pack name given twice."""
+    problems: list[str] = []
+    off = set(disabled)
+    seen: dict[str, Path] = {}
+    out: list[Path] = []
+    for source in sources:
+        root = Path(source)
+        if not root.is_dir():
+            problems.append(f"{root}: regelkatalogen finns inte")
+            continue
+        for pack_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name[0] not in "._"):
+            if pack_dir.name in off:
+                continue
+            if pack_dir.name in seen:
+                problems.append(f"{pack_dir}: paketet {pack_dir.name!r} finns redan i {seen[pack_dir.name]}; "
+                                f"stäng av det ena med [rules] disable = [\"{pack_dir.name}\"]")
+                continue
+            seen[pack_dir.name] = pack_dir.parent
+            out.append(pack_dir)
+    return out, problems
+
+
+def load_rules(directory: str | Path | Sequence[str | Path], config_params: Any = None,
+               known_roles: Iterable[str] = (),
+               config_tables: Callable[[str], dict[str, Any]] | None = None,
+               disabled: Iterable[str] = ()) -> RuleSet:
+    """Load every pack under ``directory`` (``<pack>/pack.yaml`` + ``<pack>/*.yaml``), or
+    under each of several folders in turn, leaving out the ``disabled`` pack names.
 
     ``config_params(rule_id) -> dict`` supplies installation parameter overrides
     (config.toml), ``known_roles`` the role keys the installation has (``[roles]``), besides
     those each pack declares, and ``config_tables(rule_id) -> {name: table}`` decision-table
     overrides (``[rule_tables]``), checked like the rule's own tables.
     """
-    root = Path(directory)
-    if not root.is_dir():
-        raise RuleLoadError([f"{root}: regelkatalogen finns inte"])
-    problems: list[str] = []
+    sources = [directory] if isinstance(directory, str | Path) else list(directory)
+    dirs, problems = pack_dirs(sources, disabled)
+    if problems and not dirs:
+        raise RuleLoadError(problems)
     packs: dict[str, Pack] = {}
     rules: list[LoadedRule] = []
-    for pack_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name[0] not in "._"):
+    for pack_dir in dirs:
         meta = pack_dir / "pack.yaml"
         if not meta.exists():
             problems.append(f"{meta}:1: pack.yaml saknas (name, title)")
