@@ -18,7 +18,8 @@ from engine.config import Config
 from engine.findings import Evaluation, Finding, Kind, Status
 from engine.materialize import FailedRule, refresh
 from engine.projection import project
-from engine.rules.loader import RuleSet, load_rules
+from engine.rules.library import load_rules
+from engine.rules.loader import RuleSet
 from facts.store import organisations, snapshot_hash
 
 

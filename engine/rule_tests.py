@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from engine.materialize import refresh
 from engine.projection import project
-from engine.rules.loader import LoadedRule, RuleSet, reload
+from engine.rules.library import reload
+from engine.rules.loader import LoadedRule, RuleSet
 from engine.rules.schema import Example
 from engine.schema import apply_schema
 from facts.orgs import DEFAULT_ORG

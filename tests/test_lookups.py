@@ -13,7 +13,7 @@ import sqlite_utils
 from engine.materialize import StoreLookups
 from engine.rules.evaluator import evaluate
 from engine.rules.expr import parse
-from engine.rules.loader import load_rules
+from engine.rules.library import load_rules
 from engine.rules.lookups import related_types
 from engine.rules.typecheck import TypeCheckError, infer
 from engine.rules.valuetypes import model_types

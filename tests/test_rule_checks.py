@@ -10,7 +10,8 @@ import pytest
 from conftest import RULES_DIR, Bevaka
 from test_rules_files import _copy_rules, _edit, _position, _validate_fails
 
-from engine.rules.loader import RuleLoadError, load_rules
+from engine.rules.library import load_rules
+from engine.rules.loader import RuleLoadError
 from facts.errors import UserError
 
 RAPPORT = Path("avtal") / "rapport-fore-sammantrade.yaml"

@@ -12,7 +12,8 @@ import pytest
 import yaml
 from conftest import RULES_DIR, Bevaka, write_config
 
-from engine.rules.loader import RuleLoadError, load_rules
+from engine.rules.library import load_rules
+from engine.rules.loader import RuleLoadError
 
 EJ_FILE = Path("ivo") / "ej-verkstallt.yaml"
 WHEN_LINE = "when: \"law in ['SoL', 'LSS']\""

@@ -14,7 +14,8 @@ from test_rules_files import _copy_rules, _edit, _position, _validate_fails
 from engine.config import load_config
 from engine.evaluate import load_ruleset
 from engine.rules.errors import EvalError
-from engine.rules.loader import RuleLoadError, load_rules
+from engine.rules.library import load_rules
+from engine.rules.loader import RuleLoadError
 
 PACK = "name: tabell\ntitle: Tabelltest\n"
 RULE = """

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import click
 
-from bevaka.cli.context import (
-    Ctx,
-    as_of_option,
-    global_options,
-    org_option,
-    parse_as_of,
-    pass_ctx,
-)
+from bevaka.cli import context as cx
 from bevaka.cli.output import emit_json, finish, print_findings
 from engine.findings import STATUS_SV, Status
 
 
 @click.command()
-@as_of_option
+@cx.as_of_option
 @click.option("--status", "statuses", multiple=True,
               type=click.Choice([s.value for s in Status]),
               help="Visa bara dessa statusar (kan upprepas).")
 @click.option("--rule", "rule_ids", multiple=True, help="Visa bara dessa regler.")
-@org_option(all_by_default=True)
+@cx.org_option(all_by_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Skriv bevakningarna som JSON.")
-@global_options
-@pass_ctx
-def check(obj: Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tuple[str, ...],
+@cx.global_options
+@cx.pass_ctx
+def check(obj: cx.Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tuple[str, ...],
           org: str | None, as_json: bool) -> None:
     """Utvärdera reglerna och visa bevakningarna per ett datum.
 
@@ -38,7 +31,7 @@ def check(obj: Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tupl
         bevaka check --status overdue --json
     """
     app = obj.app
-    day = parse_as_of(as_of, app)
+    day = cx.parse_as_of(as_of, app)
     ev = app.check(day, org)
     findings = [f for f in ev.findings
                 if (not statuses or f.status.value in statuses)
@@ -55,12 +48,12 @@ def check(obj: Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tupl
 @click.argument("finding_id", required=False)
 @click.option("--subject", help="Ärendet att förklara (med --rule): varför finns ingen bevakning?")
 @click.option("--rule", "rule_id", help="Regeln (med --subject).")
-@as_of_option
-@org_option()
+@cx.as_of_option
+@cx.org_option()
 @click.option("--json", "as_json", is_flag=True)
-@global_options
-@pass_ctx
-def explain(obj: Ctx, finding_id: str | None, subject: str | None, rule_id: str | None,
+@cx.global_options
+@cx.pass_ctx
+def explain(obj: cx.Ctx, finding_id: str | None, subject: str | None, rule_id: str | None,
             as_of: str | None, org: str | None, as_json: bool) -> None:
     """Förklara en bevakning, eller varför ett ärende saknar en. Ändrar inget i databasen.
 
@@ -70,7 +63,7 @@ def explain(obj: Ctx, finding_id: str | None, subject: str | None, rule_id: str 
         bevaka explain --subject D-2024-013 --rule ivo.ej-verkstallt
     """
     app = obj.app
-    day = parse_as_of(as_of, app)
+    day = cx.parse_as_of(as_of, app)
     if finding_id:
         data = app.explain(finding_id, day, org)
         if as_json:

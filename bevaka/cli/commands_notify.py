@@ -6,26 +6,19 @@ from pathlib import Path
 
 import click
 
-from bevaka.cli.context import (
-    Ctx,
-    as_of_option,
-    global_options,
-    org_option,
-    parse_as_of,
-    pass_ctx,
-)
+from bevaka.cli import context as cx
 from bevaka.cli.output import emit_json, finish
 
 
 @click.command()
-@as_of_option
+@cx.as_of_option
 @click.option("--dry-run", is_flag=True, help="Skriv .eml-filer i stället för att skicka.")
 @click.option("--out", "out_dir", help="Katalog för .eml vid --dry-run (standard: [notify] dry_run_dir).")
-@org_option(all_by_default=True)
+@cx.org_option(all_by_default=True)
 @click.option("--json", "as_json", is_flag=True)
-@global_options
-@pass_ctx
-def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, org: str | None,
+@cx.global_options
+@cx.pass_ctx
+def notify(obj: cx.Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, org: str | None,
            as_json: bool) -> None:
     """Utvärdera och skicka en sammanställning per mottagare. Redan skickat skickas inte igen;
     meddelanden som inte gick iväg skickas vid nästa körning.
@@ -35,7 +28,7 @@ def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, org:
         bevaka notify --dry-run --out utkorg/
     """
     app = obj.app
-    summary = app.notify(parse_as_of(as_of, app), dry_run=dry_run, out_dir=out_dir, org=org)
+    summary = app.notify(cx.parse_as_of(as_of, app), dry_run=dry_run, out_dir=out_dir, org=org)
     if as_json:
         emit_json(summary)
         finish(summary["failed_rules"])
@@ -57,9 +50,9 @@ def notify(obj: Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, org:
 
 
 @click.command()
-@global_options
-@pass_ctx
-def serve(obj: Ctx) -> None:
+@cx.global_options
+@cx.pass_ctx
+def serve(obj: cx.Ctx) -> None:
     """Kör schemaläggaren: dagligt jobb vid [schedule] time (Europe/Stockholm), ikappkörning vid
     start om ett jobb missats, nya sändningsförsök var [schedule] outbox_every_minutes.
     Avslutas rent på SIGTERM.

@@ -5,14 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from bevaka.cli.context import (
-    Ctx,
-    as_of_option,
-    global_options,
-    org_option,
-    parse_as_of,
-    pass_ctx,
-)
+from bevaka.cli import context as cx
 from bevaka.cli.output import console, emit_json
 from engine.rules.loader import RuleLoadError
 
@@ -26,9 +19,9 @@ def rules() -> None:
 @click.option("--dir", "rules_dir",
               help="En regelkatalog att validera (standard: paketen som config.toml [rules] anger).")
 @click.option("--json", "as_json", is_flag=True)
-@global_options
-@pass_ctx
-def rules_validate(obj: Ctx, rules_dir: str | None, as_json: bool) -> None:
+@cx.global_options
+@cx.pass_ctx
+def rules_validate(obj: cx.Ctx, rules_dir: str | None, as_json: bool) -> None:
     """Typkontrollera alla regler mot faktamodellerna.
 
     Fel anges som fil:rad (och kolumn för uttryck) med förslag på närmaste fältnamn.
@@ -55,9 +48,9 @@ def rules_validate(obj: Ctx, rules_dir: str | None, as_json: bool) -> None:
 
 @rules.command("list")
 @click.option("--json", "as_json", is_flag=True)
-@global_options
-@pass_ctx
-def rules_list(obj: Ctx, as_json: bool) -> None:
+@cx.global_options
+@cx.pass_ctx
+def rules_list(obj: cx.Ctx, as_json: bool) -> None:
     """Lista reglerna med version, giltighet och rättslig grund.
 
     \b
@@ -84,9 +77,9 @@ def rules_list(obj: Ctx, as_json: bool) -> None:
 
 @rules.command("test")
 @click.option("--json", "as_json", is_flag=True)
-@global_options
-@pass_ctx
-def rules_test(obj: Ctx, as_json: bool) -> None:
+@cx.global_options
+@cx.pass_ctx
+def rules_test(obj: cx.Ctx, as_json: bool) -> None:
     """Kör exemplen i regelfilerna. Misslyckas om något paket saknar exempel.
 
     \b
@@ -112,12 +105,12 @@ def rules_test(obj: Ctx, as_json: bool) -> None:
 @rules.command("diff")
 @click.argument("old_dir", type=click.Path(exists=True, file_okay=False))
 @click.argument("new_dir", type=click.Path(exists=True, file_okay=False))
-@as_of_option
-@org_option()
+@cx.as_of_option
+@cx.org_option()
 @click.option("--json", "as_json", is_flag=True)
-@global_options
-@pass_ctx
-def rules_diff(obj: Ctx, old_dir: str, new_dir: str, as_of: str | None, org: str | None,
+@cx.global_options
+@cx.pass_ctx
+def rules_diff(obj: cx.Ctx, old_dir: str, new_dir: str, as_of: str | None, org: str | None,
                as_json: bool) -> None:
     """Jämför två regelkataloger på nuvarande fakta: vilka bevakningar kommer till, försvinner
     eller ändras. Torrkörningen före en lagändring.
@@ -127,7 +120,7 @@ def rules_diff(obj: Ctx, old_dir: str, new_dir: str, as_of: str | None, org: str
         bevaka rules diff rules/ rules-2026/ --as-of 2026-07-01
     """
     app = obj.app
-    result = app.diff_rules(old_dir, new_dir, parse_as_of(as_of, app), org)
+    result = app.diff_rules(old_dir, new_dir, cx.parse_as_of(as_of, app), org)
     if as_json:
         emit_json(result)
         return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
@@ -47,42 +48,42 @@ def _number(value: float | None, unit: str | None) -> str:
     return f"{value:g}" + (f" {unit}" if unit else "")
 
 
+def _table(title: str, columns: tuple[str, ...], rows: Sequence[Sequence[str]]) -> Table:
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def findings_table(findings: list[Finding], title: str) -> Table:
     """Deadlines: status, due date, case, rule, severity, days, recipients."""
-    table = Table(title=title, show_lines=False)
-    for col in ("Status", "Frist", "Ärende", "Regel", "Allvar", "Dagar", "Mottagare"):
-        table.add_column(col)
-    for f in findings:
-        days = (f"+{f.days_overdue}" if f.status == "overdue"
-                else f"sen {f.late_days}" if f.late_days else "")
-        table.add_row(_status(f), str(f.due_on), f.subject, f.rule_id,
-                      f.severity + (" ↑" if f.escalated else ""), days, ", ".join(f.recipients))
-    return table
+    rows = [(_status(f), str(f.due_on), f.subject, f.rule_id,
+             f.severity + (" ↑" if f.escalated else ""),
+             f"+{f.days_overdue}" if f.status == "overdue" else f"sen {f.late_days}" if f.late_days else "",
+             ", ".join(f.recipients)) for f in findings]
+    return _table(title, ("Status", "Frist", "Ärende", "Regel", "Allvar", "Dagar", "Mottagare"), rows)
 
 
 def checks_table(findings: list[Finding], title: str) -> Table:
     """Checks: whether each holds, since when it is watched, to whom it goes."""
-    table = Table(title=title, show_lines=False)
-    for col in ("Status", "Ärende", "Regel", "Allvar", "Från", "Mottagare"):
-        table.add_column(col)
-    for f in findings:
-        table.add_row(_status(f), f.subject, f.rule_id, f.severity, str(f.start_on or ""),
-                      ", ".join(f.recipients))
-    return table
+    rows = [(_status(f), f.subject, f.rule_id, f.severity, str(f.start_on or ""),
+             ", ".join(f.recipients)) for f in findings]
+    return _table(title, ("Status", "Ärende", "Regel", "Allvar", "Från", "Mottagare"), rows)
+
+
+def _target(f: Finding) -> str:
+    if f.target is None:
+        return ""
+    return f"{'högst' if f.target_is == 'max' else 'minst'} {_number(f.target, f.unit)}"
 
 
 def measures_table(findings: list[Finding], title: str) -> Table:
     """Measures: the value, its target and band."""
-    table = Table(title=title, show_lines=False)
-    for col in ("Status", "Ärende", "Regel", "Värde", "Mål", "Band"):
-        table.add_column(col)
-    for f in findings:
-        target = ""
-        if f.target is not None:
-            target = f"{'högst' if f.target_is == 'max' else 'minst'} {_number(f.target, f.unit)}"
-        table.add_row(_status(f), f.subject, f.rule_id, _number(f.value, f.unit), target,
-                      f.band or "")
-    return table
+    rows = [(_status(f), f.subject, f.rule_id, _number(f.value, f.unit), _target(f), f.band or "")
+            for f in findings]
+    return _table(title, ("Status", "Ärende", "Regel", "Värde", "Mål", "Band"), rows)
 
 
 def print_findings(findings: list[Finding], day: object) -> None:

@@ -10,23 +10,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from engine.rules import nodes as ast
 from engine.rules.durations import Duration
 from engine.rules.errors import EvalError
 from engine.rules.functions import FUNCTIONS, CallContext, Lookups
 from engine.rules.lookups import run_lookup
-from engine.rules.nodes import (
-    Binary,
-    Call,
-    DurationExpr,
-    FieldRef,
-    IsNull,
-    ListExpr,
-    Literal,
-    Lookup,
-    Name,
-    Node,
-    Unary,
-)
 
 __all__ = ["EvalError", "evaluate", "holds"]
 
@@ -77,22 +65,22 @@ def _or(a: Any, b: Any) -> bool | None:
     return bool(a) or bool(b)
 
 
-def evaluate(node: Node, env: dict[str, Any], lookups: Lookups | None = None) -> Any:
+def evaluate(node: ast.Node, env: dict[str, Any], lookups: Lookups | None = None) -> Any:
     """The value of ``node`` with names from ``env``. Unknown names are an EvalError."""
-    if isinstance(node, Literal):
+    if isinstance(node, ast.Literal):
         return node.value
-    if isinstance(node, Name):
+    if isinstance(node, ast.Name):
         if node.name not in env:
             raise EvalError(f"okänt namn {node.name!r}")
         return env[node.name]
-    if isinstance(node, FieldRef):
+    if isinstance(node, ast.FieldRef):
         row = env.get(node.alias)
         if not isinstance(row, dict):
             raise EvalError(f"okänt alias {node.alias!r}")
         return row.get(node.field)
-    if isinstance(node, Lookup):
+    if isinstance(node, ast.Lookup):
         return run_lookup(node, env, lookups, evaluate)
-    if isinstance(node, DurationExpr):
+    if isinstance(node, ast.DurationExpr):
         count = evaluate(node.count, env, lookups)
         if count is None:
             return None
@@ -100,24 +88,24 @@ def evaluate(node: Node, env: dict[str, Any], lookups: Lookups | None = None) ->
             return Duration.of(count, node.unit)
         except ValueError as exc:
             raise EvalError(str(exc)) from None
-    if isinstance(node, ListExpr):
+    if isinstance(node, ast.ListExpr):
         return [evaluate(i, env, lookups) for i in node.items]
-    if isinstance(node, Unary):
+    if isinstance(node, ast.Unary):
         v = evaluate(node.operand, env, lookups)
         if v is None:
             return None
         return (not v) if node.op == "not" else -v
-    if isinstance(node, IsNull):
+    if isinstance(node, ast.IsNull):
         v = evaluate(node.operand, env, lookups)
         return (v is not None) if node.negated else (v is None)
-    if isinstance(node, Binary):
+    if isinstance(node, ast.Binary):
         return _binary(node, env, lookups)
-    if isinstance(node, Call):
+    if isinstance(node, ast.Call):
         return _call(node, env, lookups)
     raise EvalError(f"okänd nod {node!r}")
 
 
-def _binary(node: Binary, env: dict[str, Any], lookups: Lookups | None) -> Any:
+def _binary(node: ast.Binary, env: dict[str, Any], lookups: Lookups | None) -> Any:
     if node.op == "and":
         left = evaluate(node.left, env, lookups)
         if left is False:
@@ -151,7 +139,7 @@ def _binary(node: Binary, env: dict[str, Any], lookups: Lookups | None) -> Any:
     return compare(node.op, a, b)
 
 
-def _call(node: Call, env: dict[str, Any], lookups: Lookups | None) -> Any:
+def _call(node: ast.Call, env: dict[str, Any], lookups: Lookups | None) -> Any:
     fn = FUNCTIONS.get(node.func)
     if fn is None:
         raise EvalError(f"okänd funktion {node.func!r}")
@@ -167,6 +155,6 @@ def _call(node: Call, env: dict[str, Any], lookups: Lookups | None) -> Any:
     return fn.impl(*args, **kwargs)
 
 
-def holds(node: Node, env: dict[str, Any], lookups: Lookups | None = None) -> bool:
+def holds(node: ast.Node, env: dict[str, Any], lookups: Lookups | None = None) -> bool:
     """True only if the condition is exactly true (null counts as not holding)."""
     return evaluate(node, env, lookups) is True

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from engine.rules.loaded import LoadedRule, RuleSet
 from engine.rules.lookups import related_types
 from engine.rules.positions import Positions
 from engine.rules.recipients import Recipient, RecipientError, parse_recipient
-from engine.rules.schema import DecisionTableSpec, Pack, Rule, TableOverride
+from engine.rules.schema import DecisionTableSpec, Rule, TableOverride
 from engine.rules.tables import DecisionTable, build_table
 from engine.rules.templates import WHY_NAMES, TemplateProblem, compile_why
 from engine.rules.to_durable import CompileError, compile_when
@@ -34,7 +33,7 @@ from facts.errors import UserError
 from facts.readers import parse_yaml
 from facts.types import FACT_TYPES
 
-__all__ = ["LoadedRule", "RuleLoadError", "RuleSet", "WHY_NAMES", "load_rules"]
+__all__ = ["WHY_NAMES", "FileLoader", "LoadedRule", "RuleLoadError", "RuleSet"]
 
 Path_ = tuple[Any, ...]
 
@@ -53,7 +52,7 @@ def _revision(text: str, params: dict[str, Any], tables: dict[str, Any]) -> str:
     return digest.hexdigest()
 
 
-class _FileLoader:
+class FileLoader:
     def __init__(self, path: Path, pack: str, overrides: dict[str, Any],
                  roles: Iterable[str] = (), tables: dict[str, Any] | None = None,
                  origin: str = "config.toml"):
@@ -303,117 +302,3 @@ def _describe(sub: Any) -> str:
     if sub and sub[0] == "rows":
         return f"rad {sub[1] + 1}, kolumn {sub[2]!r}: "
     return f"{sub[0]}: " if sub else ""
-
-
-def pack_dirs(sources: Iterable[str | Path], disabled: Iterable[str] = ()) -> tuple[list[Path], list[str]]:
-    """The pack folders of ``sources`` (folders of packs, in order) except the ``disabled``
-    pack names, and the problems found: a missing folder, a pack name given twice."""
-    problems: list[str] = []
-    off = set(disabled)
-    seen: dict[str, Path] = {}
-    out: list[Path] = []
-    for source in sources:
-        root = Path(source)
-        if not root.is_dir():
-            problems.append(f"{root}: regelkatalogen finns inte")
-            continue
-        for pack_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name[0] not in "._"):
-            if pack_dir.name in off:
-                continue
-            if pack_dir.name in seen:
-                problems.append(f"{pack_dir}: paketet {pack_dir.name!r} finns redan i {seen[pack_dir.name]}; "
-                                f"stäng av det ena med [rules] disable = [\"{pack_dir.name}\"]")
-                continue
-            seen[pack_dir.name] = pack_dir.parent
-            out.append(pack_dir)
-    return out, problems
-
-
-def load_rules(directory: str | Path | Sequence[str | Path], config_params: Any = None,
-               known_roles: Iterable[str] = (),
-               config_tables: Callable[[str], dict[str, Any]] | None = None,
-               disabled: Iterable[str] = ()) -> RuleSet:
-    """Load every pack under ``directory`` (``<pack>/pack.yaml`` + ``<pack>/*.yaml``), or
-    under each of several folders in turn, leaving out the ``disabled`` pack names.
-
-    ``config_params(rule_id) -> dict`` supplies installation parameter overrides
-    (config.toml), ``known_roles`` the role keys the installation has (``[roles]``), besides
-    those each pack declares, and ``config_tables(rule_id) -> {name: table}`` decision-table
-    overrides (``[rule_tables]``), checked like the rule's own tables.
-    """
-    sources = [directory] if isinstance(directory, str | Path) else list(directory)
-    dirs, problems = pack_dirs(sources, disabled)
-    if problems and not dirs:
-        raise RuleLoadError(problems)
-    packs: dict[str, Pack] = {}
-    rules: list[LoadedRule] = []
-    for pack_dir in dirs:
-        meta = pack_dir / "pack.yaml"
-        if not meta.exists():
-            problems.append(f"{meta}:1: pack.yaml saknas (name, title)")
-            continue
-        try:
-            pack = Pack.model_validate(yaml.safe_load(meta.read_text(encoding="utf-8")))
-        except (ValidationError, yaml.YAMLError) as exc:
-            problems.append(f"{meta}:1: ogiltig pack.yaml: {_first_line(exc)}")
-            continue
-        packs[pack.name] = pack
-        for path in sorted(pack_dir.glob("*.yaml")):
-            if path.name == "pack.yaml":
-                continue
-            rule_id = _peek_id(path)
-            overrides = config_params(rule_id) if config_params and rule_id else {}
-            tables = config_tables(rule_id) if config_tables and rule_id else {}
-            loader = _FileLoader(path, pack.name, overrides, {*known_roles, *pack.roles}, tables)
-            loaded = loader.load()
-            problems.extend(loader.problems)
-            if loaded is not None:
-                rules.append(loaded)
-    problems.extend(_check_versions(rules))
-    if problems:
-        raise RuleLoadError(problems)
-    revision = hashlib.sha256("".join(sorted(r.revision for r in rules)).encode()).hexdigest()
-    return RuleSet(packs, rules, revision)
-
-
-def reload(lr: LoadedRule, params: dict[str, Any], tables: dict[str, Any]) -> LoadedRule:
-    """``lr`` loaded again with other parameter values and table overrides (for examples)."""
-    loader = _FileLoader(lr.path, lr.pack, {**lr.params, **params}, lr.known_roles,
-                         {**lr.table_overrides, **tables}, origin="exemplet")
-    loaded = loader.load()
-    if loaded is None:
-        raise RuleLoadError(loader.problems)
-    return loaded
-
-
-def _first_line(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        e = exc.errors()[0]
-        return f"{'.'.join(map(str, e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
-    return str(exc).splitlines()[0]
-
-
-def _peek_id(path: Path) -> str | None:
-    try:
-        _, data = parse_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
-        return None
-    return str(data.get("id")) if isinstance(data, dict) and data.get("id") else None
-
-
-def _check_versions(rules: list[LoadedRule]) -> list[str]:
-    problems = []
-    seen: dict[str, LoadedRule] = {}
-    by_id: dict[str, list[LoadedRule]] = {}
-    for r in rules:
-        if r.key in seen:
-            problems.append(f"{r.path}:1: {r.key} finns redan i {seen[r.key].path}")
-        seen[r.key] = r
-        by_id.setdefault(r.rule.id, []).append(r)
-    for versions in by_id.values():
-        versions.sort(key=lambda r: r.rule.valid_from or date.min)
-        for a, b in zip(versions, versions[1:], strict=False):
-            if a.rule.valid_to is None or (b.rule.valid_from and a.rule.valid_to >= b.rule.valid_from):
-                problems.append(f"{b.path}:1: giltighetstiden för {b.key} överlappar {a.key}; "
-                                f"sätt valid_to på den äldre versionen")
-    return problems

@@ -8,22 +8,10 @@ inside a look-up the alias has the type ``row:<fact type>``.
 
 from __future__ import annotations
 
+from engine.rules import nodes as ast
 from engine.rules.expr import LOOKUP_KINDS
 from engine.rules.functions import FUNCTIONS
 from engine.rules.lookups import ROW, LookupTypeError, infer_field, infer_lookup, old_form
-from engine.rules.nodes import (
-    Binary,
-    Call,
-    DurationExpr,
-    FieldRef,
-    IsNull,
-    ListExpr,
-    Literal,
-    Lookup,
-    Name,
-    Node,
-    Unary,
-)
 from engine.rules.valuetypes import suggest, value_type
 
 
@@ -38,7 +26,7 @@ DURATION_USE = "en tidslängd kan bara läggas till eller dras från ett datum (
 PASS_THROUGH = ("if", "coalesce")  # functions whose result may be a duration
 
 
-def no_duration(t: str, node: Node) -> str:
+def no_duration(t: str, node: ast.Node) -> str:
     """``t``, unless it is a duration used where none can be."""
     if t == "duration":
         raise TypeCheckError(DURATION_USE, node.pos)
@@ -53,7 +41,7 @@ def compatible(a: str, b: str) -> bool:
     return {a, b} == {"date", "str"}  # ISO text compares with dates
 
 
-def infer(node: Node, scope: dict[str, str]) -> str:
+def infer(node: ast.Node, scope: dict[str, str]) -> str:
     """The type of ``node`` given ``scope`` (name → type). Raises TypeCheckError."""
     try:
         return _infer(node, scope)
@@ -61,10 +49,10 @@ def infer(node: Node, scope: dict[str, str]) -> str:
         raise TypeCheckError(exc.message, exc.pos) from None
 
 
-def _infer(node: Node, scope: dict[str, str]) -> str:
-    if isinstance(node, Literal):
+def _infer(node: ast.Node, scope: dict[str, str]) -> str:
+    if isinstance(node, ast.Literal):
         return value_type(node.value)
-    if isinstance(node, Name):
+    if isinstance(node, ast.Name):
         if node.name not in scope:
             known = [k for k, t in scope.items() if not t.startswith(ROW)]
             raise TypeCheckError(f"okänt fält {node.name!r}{suggest(node.name, known)}", node.pos)
@@ -72,17 +60,17 @@ def _infer(node: Node, scope: dict[str, str]) -> str:
             raise TypeCheckError(f"{node.name!r} är en rad ur {scope[node.name][len(ROW):]}; "
                                  f"läs ett fält: {node.name}.fält", node.pos)
         return scope[node.name]
-    if isinstance(node, FieldRef):
+    if isinstance(node, ast.FieldRef):
         return infer_field(node, scope)
-    if isinstance(node, Lookup):
+    if isinstance(node, ast.Lookup):
         return infer_lookup(node, scope, _infer)
-    if isinstance(node, DurationExpr):
+    if isinstance(node, ast.DurationExpr):
         return _duration(node, scope)
-    if isinstance(node, ListExpr):
+    if isinstance(node, ast.ListExpr):
         for item in node.items:
             no_duration(infer(item, scope), item)
         return "list"
-    if isinstance(node, Unary):
+    if isinstance(node, ast.Unary):
         t = infer(node.operand, scope)
         if t == "duration":
             raise TypeCheckError(f"{DURATION_USE}; skriv datum - tidslängd", node.pos)
@@ -92,27 +80,27 @@ def _infer(node: Node, scope: dict[str, str]) -> str:
             raise TypeCheckError(f"'not' kräver ett villkor, inte {t} (skriv t.ex. 'x is null')",
                                  node.pos)
         return "bool" if node.op == "not" else "number"
-    if isinstance(node, IsNull):
+    if isinstance(node, ast.IsNull):
         no_duration(infer(node.operand, scope), node.operand)
         return "bool"
-    if isinstance(node, Binary):
+    if isinstance(node, ast.Binary):
         return _binary(node, scope)
-    if isinstance(node, Call):
+    if isinstance(node, ast.Call):
         return _call(node, scope)
     raise TypeCheckError("okänt uttryck", node.pos)
 
 
-def _duration(node: DurationExpr, scope: dict[str, str]) -> str:
+def _duration(node: ast.DurationExpr, scope: dict[str, str]) -> str:
     t = infer(node.count, scope)
     if t not in ("number", "any", "null"):
         raise TypeCheckError(f"antalet i en tidslängd ska vara ett tal, inte {t}", node.count.pos)
-    count = node.count.value if isinstance(node.count, Literal) else 0
+    count = node.count.value if isinstance(node.count, ast.Literal) else 0
     if isinstance(count, float) and not count.is_integer():
         raise TypeCheckError("en tidslängd ska vara ett helt antal", node.count.pos)
     return "duration"
 
 
-def _date_arithmetic(node: Binary, left: str, right: str) -> str | None:
+def _date_arithmetic(node: ast.Binary, left: str, right: str) -> str | None:
     """The type of ``date ± duration``; None when neither side is a duration."""
     if "duration" not in (left, right):
         return None
@@ -127,7 +115,7 @@ def _date_arithmetic(node: Binary, left: str, right: str) -> str | None:
     raise TypeCheckError(DURATION_USE, bad.pos)
 
 
-def _binary(node: Binary, scope: dict[str, str]) -> str:
+def _binary(node: ast.Binary, scope: dict[str, str]) -> str:
     left, right = infer(node.left, scope), infer(node.right, scope)
     dated = _date_arithmetic(node, left, right)
     if dated is not None:
@@ -141,7 +129,7 @@ def _binary(node: Binary, scope: dict[str, str]) -> str:
     if node.op in ("in", "notin"):
         if right not in ("list", "any"):
             raise TypeCheckError("efter 'in' väntas en lista, t.ex. ['SoL', 'LSS']", node.right.pos)
-        if isinstance(node.right, ListExpr):
+        if isinstance(node.right, ast.ListExpr):
             for item in node.right.items:
                 t = infer(item, scope)
                 if not compatible(left, t):
@@ -164,7 +152,7 @@ def _binary(node: Binary, scope: dict[str, str]) -> str:
     return "bool"
 
 
-def _call(node: Call, scope: dict[str, str]) -> str:
+def _call(node: ast.Call, scope: dict[str, str]) -> str:
     if node.func in LOOKUP_KINDS:
         raise TypeCheckError(old_form(node, scope), node.pos)
     fn = FUNCTIONS.get(node.func)
