@@ -66,6 +66,8 @@ class NotifyConfig(_Section):
     dry_run_dir: str = "outbox"
     max_attempts: int = Field(10, ge=1)
     retry_minutes: int = Field(15, ge=1)
+    max_items: int = Field(100, ge=1)  # reminders written out in one digest; the rest counted
+    list_url: str = ""  # where a capped digest sends the reader for the rest (e.g. the web view)
 
 
 class ScheduleConfig(_Section):

@@ -109,8 +109,21 @@ def subject_for(digest: Digest, as_of: date) -> str:
     return f"{subject} per {as_of.isoformat()}"
 
 
-def render_digest(digest: Digest, as_of: date) -> Rendered:
-    """Render ``digest`` as of ``as_of``: subject, plain text and HTML (deterministic).
+def more_line(digest: Digest, shown: int, list_url: str = "") -> str:
+    """What a capped digest says about the reminders it does not write out."""
+    rest = len(digest.items) - shown
+    if rest <= 0:
+        return ""
+    where = list_url or f"bevaka check --org {digest.org}"
+    return (f"Ytterligare {_plural(rest, 'bevakning', 'bevakningar')} visas inte här; "
+            f"hela listan: {where}")
+
+
+def render_digest(digest: Digest, as_of: date, limit: int | None = None,
+                  list_url: str = "") -> Rendered:
+    """Render ``digest`` as of ``as_of``: subject, plain text and HTML (deterministic). With
+    ``limit``, only the first ``limit`` reminders (most urgent first) are written out and the
+    digest says how many more there are and where the whole list is (``list_url``).
 
     Example::
 
@@ -118,9 +131,10 @@ def render_digest(digest: Digest, as_of: date) -> Rendered:
         >>> r.subject
         'bevaka: 3 bevakningar att hantera (2 försenade) per 2024-09-30'
     """
+    shown = digest.items if limit is None else digest.items[:limit]
     sections = []
     for level in LEVEL_ORDER:
-        items = [_item_view(it, as_of) for it in digest.items if it.level is level]
+        items = [_item_view(it, as_of) for it in shown if it.level is level]
         if items:
             title = LEVEL_SV[level]
             heading = f"{title} ({len(items)})"
@@ -133,12 +147,11 @@ def render_digest(digest: Digest, as_of: date) -> Rendered:
         "as_of": as_of.isoformat(),
         "count": _plural(n, "bevakning", "bevakningar"),
         "sections": sections,
+        "more": more_line(digest, len(shown), list_url),
     }
     text = _env.get_template("digest.txt.j2").render(ctx)
     html = _env.get_template("digest.html.j2").render(ctx)
-    fields = {
-        it.finding.id: [str(v) for v in _item_view(it, as_of).values()] for it in digest.items
-    }
+    fields = {it.finding.id: [str(v) for v in _item_view(it, as_of).values()] for it in shown}
     return Rendered(subject, text, html, fields)
 
 

@@ -87,6 +87,7 @@ class Digest:
     roles: list[str] = field(default_factory=list)
     items: list[DigestItem] = field(default_factory=list)
     org: str = DEFAULT_ORG
+    ids: set[str] = field(default_factory=set, repr=False)  # the finding ids in items
 
     def sort(self) -> None:
         rank = {lvl: i for i, lvl in enumerate(LEVEL_ORDER)}
@@ -164,7 +165,8 @@ def select_reminders(
             digest = by_address.setdefault((finding.org, address), Digest(address, org=finding.org))
             if "@" not in recipient and recipient not in digest.roles:
                 digest.roles.append(recipient)
-            if all(it.finding.id != finding.id for it in digest.items):
+            if finding.id not in digest.ids:
+                digest.ids.add(finding.id)
                 digest.items.append(DigestItem(finding, level))
     for digest in by_address.values():
         digest.roles.sort()

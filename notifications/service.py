@@ -120,7 +120,7 @@ def _plan(
     selection = select_reminders(db, config, findings, as_of)
     planned = []
     for digest in selection.digests:
-        rendered = render_digest(digest, as_of)
+        rendered = render_digest(digest, as_of, config.notify.max_items, config.notify.list_url)
         count = sum(
             len(find_personnummer(t)) for t in (rendered.subject, rendered.text, rendered.html)
         )

@@ -115,3 +115,26 @@ def test_reminder_level(status: Status, days: int, escalated: bool, level: Level
     f = make_finding("x", "AO-1", status, AS_OF + timedelta(days=days), ["mas"],
                      escalated=escalated)
     assert reminder_level(f, AS_OF, 14) == level
+
+
+def test_a_long_digest_is_capped_and_says_where_the_rest_is(tmp_path: Path) -> None:
+    from notifications import queue_digests
+
+    db = make_db(tmp_path)
+    config = make_config(tmp_path, 8025).model_copy(deep=True)
+    config.notify.max_items = 100
+    config.notify.list_url = "https://bevaka.kommun.example/mina-bevakningar"
+    findings = [make_finding(f"f{i:03d}", f"ÄR-{i:03d}", Status.overdue, AS_OF - timedelta(days=i + 1),
+                             ["mas"]) for i in range(150)]
+    (digest,) = select_reminders(db, config, findings, AS_OF).digests
+    rendered = render_digest(digest, AS_OF, config.notify.max_items, config.notify.list_url)
+    assert rendered.text.count("Ärende ÄR-") == 100 and rendered.html.count("Ärende ÄR-") == 100
+    assert ("Ytterligare 50 bevakningar visas inte här; hela listan:\n"
+            "https://bevaka.kommun.example/mina-bevakningar") in rendered.text
+    assert "Ytterligare 50 bevakningar visas inte här" in rendered.html
+    assert rendered.subject.startswith("bevaka: 150 bevakningar att hantera")
+    # the most urgent are written out: the longest overdue first
+    assert "ÄR-149" in rendered.text and "ÄR-000" not in rendered.text
+    result = queue_digests(db, config, findings, AS_OF, "run-1")
+    assert result.queued == 1 and result.reminders == 150  # all 150 count as told
+    assert db.execute("SELECT count(*) FROM notified").fetchone()[0] == 150
