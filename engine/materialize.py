@@ -205,6 +205,7 @@ def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
     nothing) while the other rules go on; without a ``failed`` list the first failure raises.
     """
     rev = current_rev(db)
+    _drop_retired(db, org, {lr.key for lr in ruleset.rules})
     state = {r["rule_key"]: r for r in db.table("materialized").rows_where("org = ?", [org])}
     type_revs = _type_revs(db, org)
     lookups = StoreLookups(db, org)
@@ -230,6 +231,16 @@ def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
             log.warning("regeln %s misslyckades för %s", lr.key, org, exc_info=True)
             failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), _reason(exc)))
     return done
+
+
+def _drop_retired(db: Database, org: str, keys: set[str]) -> None:
+    """Remove the rows of rule versions no longer in the rule set (a version bump, a pack
+    switched off): they would otherwise stay in the database for ever."""
+    marks = ", ".join("?" for _ in keys)
+    with db.atomic():
+        for table in ("deadlines", "materialized"):
+            db.execute(f"DELETE FROM {table} WHERE org = ? AND rule_key NOT IN ({marks})",
+                       [org, *keys])
 
 
 def _type_revs(db: Database, org: str) -> dict[str, int]:

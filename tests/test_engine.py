@@ -300,3 +300,21 @@ def test_related_fact_type_change_recomputes_the_rule(tmp_path: Path) -> None:
     assert {k: n for k, n in refresh(db, ruleset).items() if n} == {f"{rule}@1": 10}
     f = _find(evaluate(db, config, D("2026-03-05"), ruleset).findings, rule, "2026-05")
     assert f is not None and (f.status, f.late_days) == (Status.resolved, 2)
+
+
+def test_rows_of_a_retired_rule_version_are_removed(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "bevaka.db")
+    facts.import_files(db, [REGISTER_CSV])
+    config = _config(tmp_path)
+    evaluate(db, config, D("2024-12-31"))
+    keys = {r[0] for r in db.execute("SELECT DISTINCT rule_key FROM deadlines")}
+    assert f"{EJ}@1" in keys
+    # the same rules without the IVO clock A: its rows and its materialised state go
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(load_ruleset(config).rules[0].path).parents[1], rules)
+    (rules / "ivo" / "ej-verkstallt.yaml").unlink()
+    fewer = write_config(tmp_path / "fewer.toml", rules_dir=rules)
+    evaluate(db, load_config(fewer), D("2024-12-31"))
+    assert not db.execute("SELECT count(*) FROM deadlines WHERE rule_key = ?", [f"{EJ}@1"]).fetchone()[0]
+    assert not db.execute("SELECT count(*) FROM materialized WHERE rule_key = ?", [f"{EJ}@1"]).fetchone()[0]
+    assert db.execute("SELECT count(*) FROM deadlines WHERE rule_key = ?", [f"{AVBROTT}@1"]).fetchone()[0]
