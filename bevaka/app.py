@@ -31,14 +31,16 @@ from sqlite_utils import Database
 
 from bevaka.scheduling import serve
 from bevaka.schema import open_database
-from engine.audit import VerifyResult, record_evaluation, runs, verify
+from engine.audit import record_run, runs
+from engine.audit_verify import VerifyResult, state_at, verify
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
+from engine.delta import changes
 from engine.diff import diff_rulesets
-from engine.evaluate import RuleSets, evaluate, load_ruleset
+from engine.evaluate import RuleSets, evaluate, load_ruleset, run
 from engine.explain import explain_finding, why_not
 from engine.findings import Evaluation
-from engine.ivo import IvoReport, ivo_report, write_report
+from engine.ivo import IvoReport, build_report, write_report
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
 from facts.importer import ImportReport, import_files
@@ -134,9 +136,18 @@ class Bevaka:
 
     def check(self, as_of: date, org: str | None = None, command: str = "check") -> Evaluation:
         """Evaluate as of ``as_of`` and append the run to the audit log."""
-        ev = self.evaluate(as_of, org)
-        record_evaluation(self.db, ev, command)
-        return ev
+        return self._logged(as_of, org, command, listed=True)
+
+    def _logged(self, as_of: date, org: str | None, command: str, listed: bool) -> Evaluation:
+        """Evaluate and append the run to the audit log: what changed since each
+        organisation's last logged run, found in SQL, and the new state's commitment."""
+        outcome = run(self.db, self.config, as_of, self.rulesets,
+                      org=check_org(org) if org else None, listed=listed)
+        window = self.config.rules.resolved_window_days
+        record_run(self.db, outcome.evaluation,
+                   lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
+                                   outcome.failure_findings()), command)
+        return outcome.evaluation
 
     def explain(self, finding_id: str, as_of: date, org: str | None = None) -> dict[str, Any]:
         """The finding, its rule, derived values and source row. Writes nothing."""
@@ -159,8 +170,10 @@ class Bevaka:
         ``out_dir``."""
         parse_quarter(quarter)  # a mistyped quarter is reported before the database is opened
         o = self.org(org)
-        rep = ivo_report(self.db, self.config, quarter, o, self.rulesets.for_org(o))
-        record_evaluation(self.db, rep.evaluation, f"report ivo --quarter {rep.quarter}")
+        _, end = parse_quarter(quarter)
+        label = f"{end.year}Q{(end.month - 1) // 3 + 1}"
+        rep = build_report(self._logged(end, o, f"report ivo --quarter {label}", listed=True),
+                           quarter, o)
         files = write_report(rep, out_dir) if out_dir else []
         return rep, files
 
@@ -211,6 +224,12 @@ class Bevaka:
 
     def audit_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         return runs(self.db, limit=limit)
+
+    def audit_state(self, run_id: str, org: str | None = None) -> list[dict[str, Any]]:
+        """The complete finding state after run ``run_id``, replayed from the audit log (of
+        one organisation, or all)."""
+        state = state_at(self.db, run_id)
+        return [s for s in state if org is None or s["org"] == check_org(org)]
 
     # ---- the service ----------------------------------------------------------------------
 

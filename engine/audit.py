@@ -1,7 +1,10 @@
-"""Tamper-evident outcome log: every evaluation's findings, hash-chained (like OPA's decision log).
+"""Tamper-evident outcome log: what every run changed, hash-chained (like OPA's decision log).
 
-Table ``audit_log``: one ``run`` row, one ``finding`` row per finding and one ``end`` row per
-recorded evaluation, written in one ``BEGIN IMMEDIATE`` transaction. Each row's ``hash`` is
+Table ``audit_log``: per recorded run one ``run`` row, one ``finding`` row per finding the run
+changed (new, changed or removed since the last logged run; see :mod:`engine.state`) and an
+``end`` row with the number of changes, their hash and the commitment to the complete
+finding state after the run, all written in one ``BEGIN IMMEDIATE`` transaction together
+with the stored state. A run where nothing changed adds two rows. Each row's ``hash`` is
 ``sha256(prev_hash \\n seq \\n run_id \\n kind \\n recorded_at \\n payload)``; the first row's
 ``prev_hash`` is 64 zeros. Triggers refuse UPDATE and DELETE, but :func:`verify` does not rely
 on them: it recomputes the whole chain, so edits made after dropping the triggers are found.
@@ -11,16 +14,16 @@ on them: it recomputes the whole chain, so edits made after dropping the trigger
 the same file cannot detect someone who rewrites the whole chain (or the chain and
 ``sqlite_sequence``): for that, keep :attr:`VerifyResult.head_hash` somewhere else.
 
-Payloads carry no personal data: finding rows are :meth:`Finding.public_dict` (case refs,
-dates, rule ids, the reason text).
+Payloads carry no personal data: finding rows are state payloads (case references, rule
+ids, statuses and dates). Runs recorded before change records existed hold one row per
+finding (:meth:`Finding.public_dict`); :mod:`engine.audit_verify` checks both forms.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
@@ -29,6 +32,8 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from engine.findings import Evaluation
+from engine.state import Change, diff, info_of, mark_run, payload_of, stored
+from engine.state import apply as apply_state
 
 GENESIS = "0" * 64
 KINDS = ("run", "finding", "end")
@@ -95,48 +100,59 @@ def engine_version() -> str:
 
 
 def record_evaluation(db: Database, evaluation: Evaluation, command: str) -> int:
-    """Append one evaluation (run row, finding rows, end row) atomically. Returns rows written.
+    """Append a run whose ``evaluation.findings`` are the complete listed findings of its
+    organisations: the changes are found by comparing them with the stored state. Returns the
+    rows written. (The application's runs use :func:`record_run` with SQL-found changes.)"""
+    orgs = evaluation.orgs or sorted({f.org for f in evaluation.findings})
+    new = {(f.org, f.id): payload_of(f) for f in evaluation.findings}
+    info = {(f.org, f.id): info_of(f) for f in evaluation.findings}
+
+    def found() -> list[Change]:
+        old = stored(db, orgs=orgs)
+        return diff(old, new, set(old) | set(new), info)
+
+    return record_run(db, evaluation, found, command)
+
+
+def record_run(db: Database, evaluation: Evaluation,
+               changes: list[Change] | Callable[[], list[Change]], command: str) -> int:
+    """Append one run (run row, one finding row per change, end row) and bring the stored
+    finding state, each organisation's last run and the journal up to date, atomically.
+    Returns rows written. ``changes`` may be a function: it is then called inside the write
+    transaction, so no other run can change the state between finding and recording them.
 
     Takes ``BEGIN IMMEDIATE`` so concurrent writers cannot interleave the chain; must not be
     called inside an open transaction. Raises ``ValueError`` if the run id is already logged.
     """
     conn = db.conn
     if conn.in_transaction:
-        raise RuntimeError("record_evaluation måste anropas utanför en öppen transaktion")
+        raise RuntimeError("record_run måste anropas utanför en öppen transaktion")
     recorded_at = datetime.now(UTC).isoformat(timespec="seconds")
     run_id = evaluation.run_id
-    finding_payloads = [canonical_json(f.public_dict()) for f in evaluation.findings]
-    run_payload = canonical_json(
-        {
-            "run_id": run_id,
-            "as_of": evaluation.as_of.isoformat(),
-            "evaluated_at": evaluation.evaluated_at,
-            "rules_revision": evaluation.rules_revision,
-            "facts_hash": evaluation.facts_hash,
-            "command": command,
-            "findings": len(finding_payloads),
-            "engine_version": engine_version(),
-            "orgs": evaluation.orgs,
-            "failed_rules": evaluation.failed_rules,
-        }
-    )
-    end_payload = canonical_json(
-        {
-            "run_id": run_id,
-            "findings": len(finding_payloads),
-            "findings_hash": findings_digest(finding_payloads),
-        }
-    )
-    entries = [("run", run_payload)]
-    entries += [("finding", p) for p in finding_payloads]
-    entries.append(("end", end_payload))
-
     conn.execute("BEGIN IMMEDIATE")
     try:
-        if conn.execute(
-            "SELECT 1 FROM audit_log WHERE run_id = ? AND kind = 'run'", [run_id]
-        ).fetchone():
+        found = changes() if callable(changes) else changes
+        change_payloads = [canonical_json(c.record()) for c in found]
+        run_data: dict[str, Any] = {
+            "run_id": run_id, "as_of": evaluation.as_of.isoformat(),
+            "rules_revision": evaluation.rules_revision, "facts_hash": evaluation.facts_hash,
+            "command": command, "findings": len(change_payloads),
+            "engine_version": engine_version(), "orgs": evaluation.orgs,
+        }
+        if evaluation.failed_rules:
+            run_data["failed_rules"] = evaluation.failed_rules
+        run_payload = canonical_json(run_data)
+        if conn.execute("SELECT 1 FROM audit_log WHERE run_id = ? AND kind = 'run'",
+                        [run_id]).fetchone():
             raise ValueError(f"körning {run_id} finns redan i granskningsloggen")
+        commitment, count = apply_state(db, found)
+        end_payload = canonical_json({
+            "findings": len(change_payloads),
+            "findings_hash": findings_digest(change_payloads),
+            "state": {"count": count, "commitment": commitment},
+        })
+        entries = [("run", run_payload), *(("finding", p) for p in change_payloads),
+                   ("end", end_payload)]
         last = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
         rows = []
@@ -147,148 +163,16 @@ def record_evaluation(db: Database, evaluation: Evaluation, command: str) -> int
             prev = digest
         conn.executemany(
             "INSERT INTO audit_log (seq, run_id, kind, recorded_at, payload, prev_hash, hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        mark_run(db, evaluation.orgs, evaluation.as_of.isoformat(), run_id)
+        conn.executemany("DELETE FROM deadline_journal WHERE org = ?",
+                         [(o,) for o in evaluation.orgs])
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
     return len(rows)
-
-
-@dataclass
-class VerifyResult:
-    ok: bool
-    rows: int
-    runs: int
-    first_bad_seq: int | None = None
-    problem: str | None = None
-    head_hash: str | None = None  # hash of the last row checked (keep a copy elsewhere)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def verify(db: Database) -> VerifyResult:
-    """Recompute the chain from seq 1 and check that every run is complete and consistent."""
-    cur = db.conn.execute(
-        "SELECT seq, run_id, kind, recorded_at, payload, prev_hash, hash FROM audit_log"
-        " ORDER BY seq"
-    )
-    prev = GENESIS
-    expected_seq = 1
-    n = 0
-    n_runs = 0
-    open_run: dict[str, Any] | None = None  # {"seq", "run_id", "payloads", "declared"}
-    seen_runs: set[str] = set()
-
-    def bad(row_no: int, seq: Any, run_id: Any, what: str) -> VerifyResult:
-        return VerifyResult(
-            ok=False,
-            rows=n,
-            runs=n_runs,
-            first_bad_seq=seq if isinstance(seq, int) else None,
-            problem=f"rad {row_no} (seq {seq}, körning {run_id}): {what}",
-            head_hash=None,
-        )
-
-    for seq, run_id, kind, recorded_at, payload, prev_hash, stored_hash in cur:
-        n += 1
-        if not isinstance(seq, int):
-            return bad(n, seq, run_id, "seq är inte ett heltal – raden har ändrats")
-        if seq != expected_seq:
-            missing = (
-                f"seq {expected_seq}"
-                if seq == expected_seq + 1
-                else f"seq {expected_seq}–{seq - 1}"
-            )
-            return bad(n, seq, run_id, f"{missing} saknas – rader har tagits bort")
-        if prev_hash != prev:
-            return bad(
-                n, seq, run_id,
-                "prev_hash stämmer inte med föregående rad – en rad har tagits bort eller flyttats",
-            )
-        fields = (run_id, kind, recorded_at, payload, stored_hash)
-        if not all(isinstance(v, str) for v in fields):
-            return bad(n, seq, run_id, "fält är inte text – raden har ändrats")
-        if row_hash(prev, seq, run_id, kind, recorded_at, payload) != stored_hash:
-            return bad(n, seq, run_id, "hash stämmer inte – raden har ändrats")
-        prev = stored_hash
-        expected_seq += 1
-
-        # Structure: run, finding*, end — one run at a time, each closed.
-        try:
-            data = json.loads(payload)
-        except ValueError:
-            return bad(n, seq, run_id, "payload är inte giltig JSON")
-        if kind == "run":
-            if open_run is not None:
-                return bad(
-                    n, seq, run_id,
-                    f"körning {open_run['run_id']} (seq {open_run['seq']}) saknar slutrad",
-                )
-            if run_id in seen_runs:
-                return bad(n, seq, run_id, "körningens id förekommer två gånger")
-            if not isinstance(data, dict) or data.get("run_id") != run_id:
-                return bad(n, seq, run_id, "körningsradens run_id stämmer inte med kolumnen")
-            seen_runs.add(run_id)
-            n_runs += 1
-            open_run = {
-                "seq": seq, "run_id": run_id, "payloads": [], "declared": data.get("findings")
-            }
-        elif kind in ("finding", "end"):
-            if open_run is None or open_run["run_id"] != run_id:
-                return bad(n, seq, run_id, f"{kind}-rad utanför sin körning")
-            if kind == "finding":
-                open_run["payloads"].append(payload)
-                continue
-            count = len(open_run["payloads"])
-            if not isinstance(data, dict) or data.get("findings") != count:
-                return bad(
-                    n, seq, run_id,
-                    f"slutraden anger {data.get('findings') if isinstance(data, dict) else '?'}"
-                    f" fynd men körningen har {count}",
-                )
-            if open_run["declared"] != count:
-                return bad(
-                    n, seq, run_id,
-                    f"körningsraden anger {open_run['declared']} fynd men körningen har {count}",
-                )
-            if data.get("findings_hash") != findings_digest(open_run["payloads"]):
-                return bad(n, seq, run_id, "slutradens fynd-hash stämmer inte")
-            open_run = None
-        else:
-            return bad(n, seq, run_id, f"okänd radtyp {kind!r}")
-
-    if open_run is not None:
-        return bad(
-            n, open_run["seq"], open_run["run_id"],
-            "körningen saknar slutrad – den är ofullständig eller rader har tagits bort i slutet",
-        )
-    highest = _sequence_high_water(db)
-    if highest is not None and highest > expected_seq - 1:
-        last = expected_seq - 1
-        gap = f"seq {last + 1}" if highest == last + 1 else f"seq {last + 1}–{highest}"
-        return VerifyResult(
-            ok=False,
-            rows=n,
-            runs=n_runs,
-            first_bad_seq=last + 1,
-            problem=f"rad {n + 1} ({gap}): saknas i slutet av loggen – rader har tagits bort",
-        )
-    return VerifyResult(ok=True, rows=n, runs=n_runs, head_hash=prev if n else None)
-
-
-def _sequence_high_water(db: Database) -> int | None:
-    try:
-        row = db.conn.execute(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'"
-        ).fetchone()
-    except sqlite3.OperationalError:
-        return None
-    return int(row[0]) if row and isinstance(row[0], int) else None
 
 
 def runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:
@@ -313,7 +197,8 @@ def runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:
 
 
 def findings_for_run(db: Database, run_id: str) -> list[dict[str, Any]]:
-    """The logged findings of one run (``Finding.public_dict`` shapes), in logged order."""
+    """The finding rows of one run (its change records, or the findings of a run recorded
+    before change records), in logged order."""
     cur = db.conn.execute(
         "SELECT payload FROM audit_log WHERE run_id = ? AND kind = 'finding' ORDER BY seq",
         [run_id],

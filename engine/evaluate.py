@@ -8,7 +8,9 @@ arithmetic.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,7 +22,7 @@ from engine.materialize import FailedRule, refresh
 from engine.projection import project
 from engine.rules.library import load_rules
 from engine.rules.loader import RuleSet
-from facts.store import organisations, snapshot_hash
+from facts.store import current_rev, organisations, snapshot_hash
 
 
 def load_ruleset(config: Config, org: str | None = None, rules_dir: Any = None) -> RuleSet:
@@ -58,6 +60,57 @@ class RuleSets:
         return self._own[org]
 
 
+@dataclass
+class Outcome:
+    """One evaluation and what it needs for its log record: the rule set each organisation
+    was evaluated with, and the rules that failed."""
+
+    evaluation: Evaluation
+    rulesets: dict[str, RuleSet]
+    failed: list[FailedRule]
+
+    @property
+    def skip(self) -> list[tuple[str, str]]:
+        """(org, rule key) of the failed rules: their findings keep their logged state."""
+        return [(f.org, f.rule_key) for f in self.failed]
+
+    def failure_findings(self) -> list[Finding]:
+        return [failure_finding(f, self.evaluation.as_of) for f in self.failed]
+
+
+def run(db: Database, config: Config, as_of: date, ruleset: RuleSet | RuleSets | None = None,
+        *, org: str | None = None, listed: bool = True) -> Outcome:
+    """Bring every organisation's rows up to date and, with ``listed``, project them onto
+    ``as_of`` as findings (with their why texts). Without ``listed`` the evaluation holds only
+    the failed rules' IT checks: the daily job finds its changes and reminders in SQL."""
+    sets = ruleset if isinstance(ruleset, RuleSets) else RuleSets(config, ruleset)
+    orgs = [org] if org is not None else organisations(db)
+    findings: list[Finding] = []
+    rulesets: dict[str, RuleSet] = {}
+    failed: list[FailedRule] = []
+    for o in orgs:
+        rs = rulesets[o] = sets.for_org(o)
+        refresh(db, rs, o, failed)
+        if listed:
+            broken = {f.rule_key for f in failed if f.org == o}
+            findings.extend(project(db, rs, as_of, config.rules.resolved_window_days, o, broken,
+                                    failed))
+    findings.extend(failure_finding(f, as_of) for f in failed)
+    findings.sort(key=Finding.sort_key)
+    revisions = {o: rs.revision for o, rs in rulesets.items()}
+    evaluation = Evaluation(
+        run_id=uuid.uuid4().hex,
+        as_of=as_of,
+        orgs=orgs,
+        evaluated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        rules_revision=_combined(revisions) if orgs else sets.base.revision,
+        facts_hash=facts_hash(db, orgs),
+        findings=findings,
+        failed_rules=[f.to_dict() for f in failed],
+    )
+    return Outcome(evaluation, rulesets, failed)
+
+
 def evaluate(db: Database, config: Config, as_of: date,
              ruleset: RuleSet | RuleSets | None = None, *, org: str | None = None) -> Evaluation:
     """Evaluate every rule valid on ``as_of`` against the facts of organisation ``org`` (or
@@ -74,29 +127,23 @@ def evaluate(db: Database, config: Config, as_of: date,
         ev = evaluate(open_database("bevaka.db"), load_config(), date(2024, 9, 30))
         overdue = [f for f in ev.findings if f.status == "overdue"]
     """
-    sets = ruleset if isinstance(ruleset, RuleSets) else RuleSets(config, ruleset)
-    orgs = [org] if org is not None else organisations(db)
-    findings: list[Finding] = []
-    revisions: dict[str, str] = {}
-    failed: list[FailedRule] = []
-    for o in orgs:
-        rs = sets.for_org(o)
-        refresh(db, rs, o, failed)
-        broken = {f.rule_key for f in failed if f.org == o}
-        findings.extend(project(db, rs, as_of, config.rules.resolved_window_days, o, broken, failed))
-        revisions[o] = rs.revision
-    findings.extend(failure_finding(f, as_of) for f in failed)
-    findings.sort(key=Finding.sort_key)
-    return Evaluation(
-        run_id=uuid.uuid4().hex,
-        as_of=as_of,
-        orgs=orgs,
-        evaluated_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        rules_revision=_combined(revisions) if orgs else sets.base.revision,
-        facts_hash=snapshot_hash(db, orgs),
-        findings=findings,
-        failed_rules=[f.to_dict() for f in failed],
-    )
+    return run(db, config, as_of, ruleset, org=org).evaluation
+
+
+def facts_hash(db: Database, orgs: list[str]) -> str:
+    """:func:`facts.snapshot_hash` of the organisations, kept while no import changes a fact
+    (the daily run then does not read every fact to hash it)."""
+    key = json.dumps({"orgs": sorted(orgs), "rev": current_rev(db)})
+    row = db.execute("SELECT value FROM state_meta WHERE key = 'facts_hash'").fetchone()
+    if row:
+        cached = json.loads(row[0])
+        if cached.get("key") == key:
+            return str(cached["hash"])
+    value = snapshot_hash(db, orgs)
+    with db.atomic():
+        db.execute("INSERT OR REPLACE INTO state_meta (key, value) VALUES ('facts_hash', ?)",
+                   [json.dumps({"key": key, "hash": value})])
+    return value
 
 
 FAILURE_RULE = "bevaka.regelfel"

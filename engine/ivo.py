@@ -85,7 +85,12 @@ def ivo_report(db: Database, config: Config, quarter: str, org: str,
     """Evaluate organisation ``org`` as of the quarter's end and sort the IVO findings into
     the report's lists."""
     start, end = parse_quarter(quarter)
-    evaluation = evaluate(db, config, end, ruleset, org=org)
+    return build_report(evaluate(db, config, end, ruleset, org=org), quarter, org)
+
+
+def build_report(evaluation: Evaluation, quarter: str, org: str) -> IvoReport:
+    """The report from an evaluation as of the quarter's last day."""
+    start, end = parse_quarter(quarter)
     rows = []
     for f in evaluation.findings:
         category = _category(f, start, end)

@@ -92,6 +92,19 @@ def _kinds(db: Database) -> None:
     db.table("deadlines").create_index(["due_on"])
 
 
+@migrations(name="deadline_journal")
+def _journal(db: Database) -> None:
+    """``deadline_journal``: the rows written or removed since the organisation's last logged
+    run (what the next run's delta must look at); the date indexes the delta's span uses."""
+    db.execute("CREATE TABLE deadline_journal (org TEXT NOT NULL, id TEXT NOT NULL, "
+               "PRIMARY KEY (org, id)) WITHOUT ROWID")
+    for column in ("due_on", "done_on", "start_on", "end_on"):
+        db.execute(f"CREATE INDEX deadlines_{column} ON deadlines (org, {column})")
+    db.execute("DROP INDEX IF EXISTS idx_deadlines_due_on")  # superseded by (org, due_on)
+
+
+_JOURNAL = "INSERT OR IGNORE INTO deadline_journal (org, id) SELECT org, id FROM deadlines WHERE "
+
 _MATCHER: Matcher | None = None
 
 
@@ -238,6 +251,7 @@ def _drop_retired(db: Database, org: str, keys: set[str]) -> None:
     switched off): they would otherwise stay in the database for ever."""
     marks = ", ".join("?" for _ in keys)
     with db.atomic():
+        db.execute(f"{_JOURNAL}org = ? AND rule_key NOT IN ({marks})", [org, *keys])
         for table in ("deadlines", "materialized"):
             db.execute(f"DELETE FROM {table} WHERE org = ? AND rule_key NOT IN ({marks})",
                        [org, *keys])
@@ -305,13 +319,17 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
         seen.add(row["id"])
     with db.atomic():
         if full:
+            db.execute(f"{_JOURNAL}org = ? AND rule_key = ?", [org, lr.key])
             db.execute("DELETE FROM deadlines WHERE org = ? AND rule_key = ?", [org, lr.key])
         else:
+            keys = [(org, lr.key, k) for k in set(fact_keys.values())]
+            db.conn.executemany(f"{_JOURNAL}org = ? AND rule_key = ? AND fact_key = ?", keys)
             db.conn.executemany(
-                "DELETE FROM deadlines WHERE org = ? AND rule_key = ? AND fact_key = ?",
-                [(org, lr.key, k) for k in set(fact_keys.values())])
+                "DELETE FROM deadlines WHERE org = ? AND rule_key = ? AND fact_key = ?", keys)
         if out:
             db.table("deadlines").insert_all(out, batch_size=1000)
+            db.conn.executemany("INSERT OR IGNORE INTO deadline_journal (org, id) VALUES (?, ?)",
+                                [(org, row["id"]) for row in out])
         db.table("materialized").upsert(
             {"org": org, "rule_key": lr.key, "revision": lr.revision, "facts_rev": rev,
              "rows": len(out), "skipped": skipped,

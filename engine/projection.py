@@ -71,7 +71,7 @@ def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date) -> list[str]:
     return out
 
 
-def _bump(severity: str) -> str:
+def bump(severity: str) -> str:
     i = SEVERITIES.index(severity)
     return SEVERITIES[min(i + 1, len(SEVERITIES) - 1)]
 
@@ -93,7 +93,7 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
         esc = spec.escalate
         if esc and status is Status.overdue and days_overdue >= esc.after_days:
             escalated = True
-            severity = esc.severity or _bump(severity)
+            severity = esc.severity or bump(severity)
             resolve(lr.escalate_to, env, into=recipients)
         if status is not Status.resolved:
             done = None

@@ -9,9 +9,10 @@ from sqlite_utils import Database
 
 from engine.audit import migrations as audit_migrations
 from engine.materialize import migrations as deadline_migrations
+from engine.state import migrations as state_migrations
 from facts.store import apply_schema as apply_facts_schema
 
-MIGRATIONS = (deadline_migrations, audit_migrations)
+MIGRATIONS = (deadline_migrations, audit_migrations, state_migrations)
 
 
 def apply_schema(db: Database) -> None:

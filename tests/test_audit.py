@@ -15,19 +15,20 @@ from conftest import open_db
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine import audit
+from engine import audit, audit_verify
 from engine.findings import Evaluation, Finding, Status
 
 
-def _finding(i: int, as_of: date) -> Finding:
+def _finding(i: int, as_of: date, flipped: bool = False) -> Finding:
+    overdue = bool(i % 3) != flipped
     return Finding(
-        id=f"r{i % 2}:ÄR-{1000 + i}",
+        id=f"r:ÄR-{1000 + i}",
         rule_id=f"r{i % 2}",
         rule_version=1,
         rule_title="Uppföljning av beslut",
         fact_type="decision",
         subject=f"ÄR-{1000 + i}",
-        status=Status.overdue if i % 3 else Status.upcoming,
+        status=Status.overdue if overdue else Status.upcoming,
         as_of=as_of,
         start_on=date(2024, 1, 1),
         due_on=date(2024, 3, 1 + i),
@@ -41,14 +42,15 @@ def _finding(i: int, as_of: date) -> Finding:
     )
 
 
-def _evaluation(run_id: str, n: int, as_of: date = date(2024, 6, 3)) -> Evaluation:
+def _evaluation(run_id: str, n: int, as_of: date = date(2024, 6, 3), flip: int = 0) -> Evaluation:
+    """``n`` findings; the first ``flip`` of them with the other status (a changed finding)."""
     return Evaluation(
         run_id=run_id,
         as_of=as_of,
         evaluated_at="2024-06-03T04:30:00+00:00",
         rules_revision="a" * 64,
         facts_hash="b" * 64,
-        findings=[_finding(i, as_of) for i in range(n)],
+        findings=[_finding(i, as_of, i < flip) for i in range(n)],
     )
 
 
@@ -66,26 +68,27 @@ DROP_TRIGGERS = "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_del
 
 @pytest.fixture()
 def logged(tmp_path: Path) -> Path:
-    """A database with two recorded evaluations: seq 1–5 (3 findings) and 6–9 (2 findings)."""
+    """A database with two recorded evaluations: seq 1–5 (3 new findings) and 6–9 (the same
+    three, two of them changed: two change records)."""
     path = tmp_path / "bevaka.db"
     db = open_db(path)
     assert audit.record_evaluation(db, _evaluation("run-1", 3), "check") == 5
-    assert audit.record_evaluation(db, _evaluation("run-2", 2), "serve") == 4
+    assert audit.record_evaluation(db, _evaluation("run-2", 3, flip=2), "serve") == 4
     db.close()
     return path
 
 
-def _verify(path: Path) -> audit.VerifyResult:
+def _verify(path: Path) -> audit_verify.VerifyResult:
     db = open_db(path)
     try:
-        return audit.verify(db)
+        return audit_verify.verify(db)
     finally:
         db.close()
 
 
 def test_fresh_log_verifies(tmp_path: Path) -> None:
     db = open_db(tmp_path / "bevaka.db")
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert result.ok and result.rows == 0 and result.runs == 0
     assert result.to_dict()["problem"] is None
 
@@ -121,7 +124,7 @@ def test_duplicate_run_id_is_refused_and_writes_nothing(logged: Path) -> None:
     with pytest.raises(ValueError, match="run-1"):
         audit.record_evaluation(db, _evaluation("run-1", 1), "check")
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 9
-    assert audit.verify(db).ok
+    assert audit_verify.verify(db).ok
 
 
 def test_edited_payload_is_named(logged: Path) -> None:
@@ -221,7 +224,7 @@ def test_end_row_count_mismatch_is_found(logged: Path) -> None:
                    [new_seq, run_id, kind, rec, payload, prev, h])
         prev = h
     db.conn.commit()
-    result = audit.verify(db)
+    result = audit_verify.verify(db)
     assert not result.ok and result.first_bad_seq == 8
     assert result.problem is not None and "2 fynd men körningen har 1" in result.problem
 
@@ -252,7 +255,7 @@ def test_two_connections_append_to_one_chain(tmp_path: Path) -> None:
     a, b = open_db(path), open_db(path)
     for i in range(4):
         audit.record_evaluation(a if i % 2 else b, _evaluation(f"run-{i}", i), "check")
-    assert audit.verify(a).ok and audit.verify(a).runs == 4
+    assert audit_verify.verify(a).ok and audit_verify.verify(a).runs == 4
 
 
 _BASE = tempfile.mkdtemp(prefix="bevaka-audit-")

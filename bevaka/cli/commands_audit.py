@@ -1,4 +1,4 @@
-"""``bevaka audit verify | log``."""
+"""``bevaka audit verify | log | state``."""
 
 from __future__ import annotations
 
@@ -54,6 +54,30 @@ def audit_log(obj: Ctx, limit: int, as_json: bool) -> None:
         return
     for r in data:
         click.echo("  ".join(f"{k}={v}" for k, v in r.items()))
+
+
+@audit.command("state")
+@click.option("--run", "run_id", required=True, help="Körningens id (se bevaka audit log).")
+@click.option("--org", metavar="KOMMUN/NÄMND", help="Bara denna organisation.")
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def audit_state(obj: Ctx, run_id: str, org: str | None, as_json: bool) -> None:
+    """Lista bevakningarnas tillstånd efter en körning, återskapat ur revisionsloggens
+    ändringsposter (samma tillstånd som loggens åtagande intygar).
+
+    \b
+    Exempel:
+        bevaka audit state --run 3f2c… --org nykoping/von
+    """
+    state = obj.app.audit_state(run_id, org)
+    if as_json:
+        emit_json(state)
+        return
+    for s in state:
+        when = s["due_on"] or ""
+        click.echo(f"{s['org']}  {s['id']}  {s['status']}  {when}")
+    click.echo(f"{len(state)} bevakningar efter körning {run_id}")
 
 
 COMMANDS = [audit]
