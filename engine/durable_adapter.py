@@ -13,12 +13,18 @@ It handles the traps measured on this project (see docs/architecture.md):
   one action call.
 * Actions only collect ids; an exception inside one is raised here instead of being
   swallowed into the session state.
-* Values must be JSON: dates are sent as ISO strings (which compare correctly).
+* Values must be JSON: dates are sent as ISO strings (which compare correctly). durable's JSON
+  reader takes an exponent only after a decimal point: a number written ``1e+16`` or
+  ``1e-05``, as Python writes such floats, crashes the process (segmentation fault) or loses
+  the batch, so those are sent as ``1.0e+16``, the same number. A float that is not finite has no JSON form at
+  all and is refused (:class:`MatchError`, the rule fails) instead of being sent.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -53,6 +59,46 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+_HOLD_FLOATS = {float, dict, list, tuple}  # the value types _payload looks into
+
+
+def _floats(value: Any) -> list[float]:
+    """The floats in a message value (a list or dict parameter can hold some)."""
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [f for v in value for f in _floats(v)]
+    return []
+
+
+# A JSON string (skipped whole, so nothing inside one is touched) or a whole number (not the end
+# of 1.25e+17) with an exponent, which durable's reader (json.c, getNumber) cannot take.
+_STRING_OR_BARE_EXPONENT = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\d.])(-?\d+)([eE][-+]?\d+)')
+
+
+def _payload(name: str, batch: list[dict[str, Any]]) -> str:
+    """``batch`` as JSON that durable's reader takes: ``1e+16`` written ``1.0e+16``; a float
+    that is not finite raises :class:`MatchError`."""
+    rewrite = False
+    for message in batch:
+        for key, value in message.items():
+            if type(value) not in _HOLD_FLOATS:
+                continue
+            for f in _floats(value):
+                if not math.isfinite(f):
+                    raise MatchError(f"{name}: {key} = {f} i {message.get('id')!r} är inget ändligt "
+                                     "tal; durable_rules kan inte läsa det")
+                text = repr(f)
+                rewrite = rewrite or ("e" in text and "." not in text)
+    payload = json.dumps(batch, ensure_ascii=False)
+    if not rewrite:
+        return payload
+    return _STRING_OR_BARE_EXPONENT.sub(lambda m: m[0] if m[1] is None else f"{m[1]}.0{m[2]}",
+                                        payload)
 
 
 class Matcher:
@@ -121,7 +167,7 @@ class Matcher:
             raise MatchError(f"{name}: samma id förekommer två gånger i en sats")
         match_key, rest_key = f"{name}:match", f"{name}:rest"
         self._sink[match_key], self._sink[rest_key] = [], []
-        payload = json.dumps(batch, ensure_ascii=False)
+        payload = _payload(name, batch)
         code, state = durable_rules_engine.assert_events(ruleset._handle, payload)
         errors: list[Any] = []
         ruleset.do_actions(state, lambda e, _s: errors.append(e) if e else None)

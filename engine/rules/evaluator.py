@@ -1,12 +1,14 @@
 """Evaluate expressions in Python (``derive`` values, and ``when`` for explain/why-not).
 
-Null logic is SQL-like: a comparison or arithmetic with null gives null ("unknown"), ``and``
-/``or``/``not`` use three-valued logic, and a ``when`` holds only if it is exactly true. This
-is also what the durable_rules compilation does, so both agree.
+Null logic is SQL-like: a comparison or arithmetic with null gives null ("unknown"), and so
+does arithmetic without a finite result (``x / 0``, a float overflow); ``and``/``or``/``not``
+use three-valued logic, and a ``when`` holds only if it is exactly true. This is also what the
+durable_rules compilation does, so both agree (tests/test_when_agreement.py).
 """
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -130,12 +132,18 @@ def _binary(node: ast.Binary, env: dict[str, Any], lookups: Lookups | None) -> A
         if isinstance(b, Duration) and isinstance(a, date):
             return b.apply(a, -1 if node.op == "-" else 1)
         if node.op == "+":
-            return a + b
-        if node.op == "-":
-            return a - b
-        if node.op == "*":
-            return a * b
-        return None if b == 0 else a / b
+            result = a + b
+        elif node.op == "-":
+            result = a - b
+        elif node.op == "*":
+            result = a * b
+        elif b == 0:
+            return None
+        else:
+            result = a / b
+        if isinstance(result, float) and not math.isfinite(result):
+            return None  # a float overflow has no value, as x / 0 has none
+        return result
     return compare(node.op, a, b)
 
 
