@@ -37,15 +37,17 @@ from engine.calendar import parse_quarter
 from engine.config import Config, load_config
 from engine.delta import changes
 from engine.diff import diff_rulesets
-from engine.evaluate import RuleSets, evaluate, load_ruleset, run
+from engine.evaluate import Outcome, RuleSets, evaluate, load_ruleset, run
 from engine.explain import explain_finding, why_not
 from engine.findings import Evaluation
 from engine.ivo import IvoReport, build_report, write_report
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
+from engine.state import status_counts
 from facts.importer import ImportReport, import_files
 from facts.orgs import check_org
 from notifications import NotifyResult, SendResult, notify, send_pending
+from notifications.due import select_due
 
 
 class Bevaka:
@@ -141,13 +143,16 @@ class Bevaka:
     def _logged(self, as_of: date, org: str | None, command: str, listed: bool) -> Evaluation:
         """Evaluate and append the run to the audit log: what changed since each
         organisation's last logged run, found in SQL, and the new state's commitment."""
+        return self._run(as_of, org, command, listed).evaluation
+
+    def _run(self, as_of: date, org: str | None, command: str, listed: bool) -> Outcome:
         outcome = run(self.db, self.config, as_of, self.rulesets,
                       org=check_org(org) if org else None, listed=listed)
         window = self.config.rules.resolved_window_days
         record_run(self.db, outcome.evaluation,
                    lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
                                    outcome.failure_findings()), command)
-        return outcome.evaluation
+        return outcome
 
     def explain(self, finding_id: str, as_of: date, org: str | None = None) -> dict[str, Any]:
         """The finding, its rule, derived values and source row. Writes nothing."""
@@ -184,16 +189,17 @@ class Bevaka:
         """The main job: evaluate (``org`` or every organisation), log, queue one digest per
         organisation and recipient and send (or write ``.eml`` files with ``dry_run``).
         Returns a summary without personal data."""
-        ev = self.check(as_of, org, "daily --dry-run" if dry_run else "daily")
+        outcome = self._run(as_of, org, "daily --dry-run" if dry_run else "daily", listed=False)
+        ev = outcome.evaluation
         if dry_run and out_dir is None:
             out_dir = self.config.resolve(self.config.notify.dry_run_dir)
-        result: NotifyResult = notify(self.db, self.config, ev.findings, as_of, ev.run_id,
+        due = select_due(self.db, self.config, outcome.rulesets, as_of, outcome.skip,
+                         outcome.failure_findings())
+        result: NotifyResult = notify(self.db, self.config, due, as_of, ev.run_id,
                                       dry_run=dry_run, out_dir=out_dir)
-        by_status: dict[str, int] = {}
-        for f in ev.findings:
-            by_status[f.status.value] = by_status.get(f.status.value, 0) + 1
+        by_status = status_counts(self.db, ev.orgs)
         return {"run_id": ev.run_id, "as_of": as_of.isoformat(), "orgs": ev.orgs,
-                "failed_rules": ev.failed_rules, "findings": len(ev.findings),
+                "failed_rules": ev.failed_rules, "findings": sum(by_status.values()),
                 "by_status": by_status, "notify": result.to_dict()}
 
     def send_pending(self) -> SendResult:

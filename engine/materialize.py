@@ -103,6 +103,14 @@ def _journal(db: Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_deadlines_due_on")  # superseded by (org, due_on)
 
 
+@migrations(name="deadlines_escalate_to")
+def _escalate_to(db: Database) -> None:
+    """The escalation's recipients, resolved when the row is written (the daily job's
+    reminders are chosen in SQL). Every rule is recomputed to fill them in."""
+    db.execute("ALTER TABLE deadlines ADD COLUMN escalate_to TEXT")
+    db.execute("DELETE FROM materialized")
+
+
 _JOURNAL = "INSERT OR IGNORE INTO deadline_journal (org, id) SELECT org, id FROM deadlines WHERE "
 
 _MATCHER: Matcher | None = None
@@ -306,6 +314,8 @@ def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str
             "start_on": _json(evaluate(lr.start, env, lookups)) if lr.start else None,
             **outcome,
             "recipients": json.dumps(resolve(lr.recipients, env), ensure_ascii=False),
+            "escalate_to": (json.dumps(resolve(lr.escalate_to, env), ensure_ascii=False)
+                            if lr.escalate_to else None),
             "context": json.dumps({k: _json(v) for k, v in env.items()}, ensure_ascii=False,
                                   default=str),
         })

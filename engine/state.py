@@ -54,6 +54,13 @@ def _create(db: Database) -> None:
     )
 
 
+@migrations(name="state_status")
+def _status(db: Database) -> None:
+    """Each stored finding's status as a column, for counting without reading the JSON."""
+    db.execute("ALTER TABLE finding_state ADD COLUMN status TEXT")
+    db.execute("UPDATE finding_state SET status = json_extract(payload, '$.status')")
+
+
 def canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -164,12 +171,13 @@ def apply(db: Database, changes: list[Change]) -> tuple[str, int]:
         if c.new is not None:
             total += digest(c.new)
             count += 1
-            upserts.append((c.org, c.id, c.new, hex256(digest(c.new))))
+            upserts.append((c.org, c.id, c.new, hex256(digest(c.new)),
+                            json.loads(c.new).get("status")))
         else:
             deletes.append((c.org, c.id))
     db.conn.executemany("DELETE FROM finding_state WHERE org = ? AND id = ?", deletes)
-    db.conn.executemany("INSERT OR REPLACE INTO finding_state (org, id, payload, h) "
-                        "VALUES (?, ?, ?, ?)", upserts)
+    db.conn.executemany("INSERT OR REPLACE INTO finding_state (org, id, payload, h, status) "
+                        "VALUES (?, ?, ?, ?, ?)", upserts)
     total_hex = hex256(total)
     db.conn.executemany("UPDATE state_meta SET value = ? WHERE key = ?",
                         [(total_hex, "commitment"), (str(count), "count")])
@@ -180,6 +188,14 @@ def mark_run(db: Database, orgs: Iterable[str], as_of: str, run_id: str) -> None
     """Remember each organisation's last logged run (where the next delta starts)."""
     db.conn.executemany("INSERT OR REPLACE INTO run_state (org, as_of, run_id) VALUES (?, ?, ?)",
                         [(o, as_of, run_id) for o in orgs])
+
+
+def status_counts(db: Database, orgs: Iterable[str]) -> dict[str, int]:
+    """Findings per status in the stored state of ``orgs`` (after a logged run: that run's)."""
+    wanted = list(orgs)
+    marks = ", ".join("?" for _ in wanted)
+    return dict(db.execute(f"SELECT status, count(*) FROM finding_state WHERE org IN ({marks}) "
+                           "GROUP BY status ORDER BY status", wanted).fetchall())
 
 
 def last_runs(db: Database) -> dict[str, str]:

@@ -114,10 +114,16 @@ class _Planned:
         return bool(self.pnr_count or self.pnr_findings)
 
 
+Reminders = Iterable[Finding] | Selection
+
+
 def _plan(
-    db: Database, config: Config, findings: Iterable[Finding], as_of: date
+    db: Database, config: Config, findings: Reminders, as_of: date
 ) -> tuple[Selection, list[_Planned]]:
-    selection = select_reminders(db, config, findings, as_of)
+    """Render each digest. ``findings`` are the findings to choose reminders from, or a
+    :class:`Selection` already made (the daily job's, from :mod:`notifications.due`)."""
+    selection = (findings if isinstance(findings, Selection)
+                 else select_reminders(db, config, findings, as_of))
     planned = []
     for digest in selection.digests:
         rendered = render_digest(digest, as_of, config.notify.max_items, config.notify.list_url)
@@ -178,7 +184,7 @@ def _queue_one(
 def queue_digests(
     db: Database,
     config: Config,
-    findings: Iterable[Finding],
+    findings: Reminders,
     as_of: date,
     run_id: str,
     *,
@@ -291,7 +297,7 @@ def _filename(index: int, address: str, as_of: date) -> str:
 
 
 def _dry_run(
-    db: Database, config: Config, findings: Iterable[Finding], as_of: date, run_id: str,
+    db: Database, config: Config, findings: Reminders, as_of: date, run_id: str,
     out_dir: Path | str | None,
 ) -> tuple[QueueResult, list[Path]]:
     target = Path(out_dir) if out_dir is not None else config.resolve(config.notify.dry_run_dir)
@@ -316,7 +322,7 @@ def _dry_run(
 def write_dry_run(
     db: Database,
     config: Config,
-    findings: Iterable[Finding],
+    findings: Reminders,
     as_of: date,
     run_id: str,
     out_dir: Path | str | None = None,
@@ -338,7 +344,7 @@ def write_dry_run(
 def notify(
     db: Database,
     config: Config,
-    findings: Iterable[Finding],
+    findings: Reminders,
     as_of: date,
     run_id: str,
     dry_run: bool = False,
