@@ -177,8 +177,8 @@ class Bevaka:
         o = self.org(org)
         _, end = parse_quarter(quarter)
         label = f"{end.year}Q{(end.month - 1) // 3 + 1}"
-        rep = build_report(self._logged(end, o, f"report ivo --quarter {label}", listed=True),
-                           quarter, o)
+        rep = build_report(self.db, self._logged(end, o, f"report ivo --quarter {label}",
+                                                 listed=True), quarter, o)
         files = write_report(rep, out_dir) if out_dir else []
         return rep, files
 

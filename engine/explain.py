@@ -9,8 +9,10 @@ from typing import Any
 from sqlite_utils import Database
 
 from engine.config import Config
+from engine.derivation import derived_env, occurrences
 from engine.evaluate import evaluate, load_ruleset
-from engine.materialize import StoreLookups, _occurrences, derive_env, fact_key, typed_env
+from engine.lookups_store import StoreLookups, fact_key, typed_env
+from engine.memo import Memo
 from engine.rules.evaluator import evaluate as eval_expr
 from engine.rules.expr import Binary, IsNull, Node
 from engine.rules.loader import LoadedRule, RuleSet
@@ -98,12 +100,12 @@ def why_not(db: Database, config: Config, subject: str, rule_id: str, as_of: dat
              or fact_key(ft, r) == subject]
     if not match:
         raise ExplainError(f"inget {ft.title_sv.lower()} med id {subject!r} i {org}")
-    occurrences = _occurrences(lr, match[0], lookups)
-    first = occurrences[0] if occurrences else None
-    start_env = match[0] if first is None else {**match[0], "occurrence": first}
-    env = derive_env(lr, start_env, lookups)
+    memo = Memo(lr, lookups)
+    dates = occurrences(lr, match[0], memo)
+    first = dates[0] if dates else None
+    env = derived_env(lr, match[0], memo, first)
     reasons: list[str] = []
-    if lr.each is not None and not occurrences:
+    if lr.each is not None and not dates:
         reasons.append(f"each ({lr.rule.each}) ger inga datum för {subject}")
     if not lr.rule.valid_on(as_of):
         reasons.append(f"regeln {lr.key} gäller inte {as_of}")

@@ -85,18 +85,32 @@ def ivo_report(db: Database, config: Config, quarter: str, org: str,
     """Evaluate organisation ``org`` as of the quarter's end and sort the IVO findings into
     the report's lists."""
     start, end = parse_quarter(quarter)
-    return build_report(evaluate(db, config, end, ruleset, org=org), quarter, org)
+    return build_report(db, evaluate(db, config, end, ruleset, org=org), quarter, org)
 
 
-def build_report(evaluation: Evaluation, quarter: str, org: str) -> IvoReport:
-    """The report from an evaluation as of the quarter's last day."""
+def _decisions(db: Database, org: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored decisions with these case references (what the report's columns show)."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        cur = db.execute(f"SELECT * FROM decisions WHERE org = ? AND id IN "
+                         f"({', '.join('?' for _ in chunk)})", [org, *chunk])
+        names = [d[0] for d in cur.description]
+        out.update({r[names.index("id")]: dict(zip(names, r, strict=True)) for r in cur})
+    return out
+
+
+def build_report(db: Database, evaluation: Evaluation, quarter: str, org: str) -> IvoReport:
+    """The report from an evaluation as of the quarter's last day, with each decision's
+    columns read from the register."""
     start, end = parse_quarter(quarter)
+    listed = [(f, cat) for f in evaluation.findings if (cat := _category(f, start, end)) is not None]
+    facts = _decisions(db, org, sorted({f.subject for f, _ in listed}))
     rows = []
-    for f in evaluation.findings:
-        category = _category(f, start, end)
-        if category is None or f.context.get("law") not in LAWS:
+    for f, category in listed:
+        c = facts.get(f.subject, {})
+        if c.get("law") not in LAWS:
             continue
-        c = f.context
         rows.append({
             "law": c["law"], "category": category, "subject": f.subject, "area": c.get("area"),
             "service": c.get("service"), "decided_on": c.get("decided_on"),

@@ -9,32 +9,26 @@ parameters) or a change in a fact type the rule looks up recomputes that rule wh
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from engine.derivation import JOURNAL, RuleFailure, materialize
 from engine.durable_adapter import Matcher
-from engine.rules.evaluator import evaluate
+from engine.lookups_store import StoreLookups
 from engine.rules.loader import LoadedRule, RuleSet
-from engine.rules.recipients import resolve
-from engine.rules.valuetypes import model_types
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG
-from facts.store import ORG, current_rev, load_facts
+from facts.store import ORG, current_rev
 from facts.types import FACT_TYPES, FactType
+
+__all__ = ["FailedRule", "RuleFailure", "StoreLookups", "migrations", "refresh"]
 
 migrations = Migrations("bevaka.engine.deadlines")
 log = logging.getLogger("bevaka.engine")
-
-
-class RuleFailure(UserError):
-    """A rule could not be materialised: it raised, or its facts conflict (two facts give the
-    same finding id). The message names the rule file and what to fix."""
 
 
 @migrations(name="create_deadlines")
@@ -111,8 +105,6 @@ def _escalate_to(db: Database) -> None:
     db.execute("DELETE FROM materialized")
 
 
-_JOURNAL = "INSERT OR IGNORE INTO deadline_journal (org, id) SELECT org, id FROM deadlines WHERE "
-
 _MATCHER: Matcher | None = None
 
 
@@ -122,78 +114,6 @@ def matcher() -> Matcher:
     if _MATCHER is None:
         _MATCHER = Matcher()
     return _MATCHER
-
-
-class StoreLookups:
-    """Other facts of one organisation for look-ups and the meeting functions, read once per
-    refresh and typed like the models. Another organisation's facts are never seen."""
-
-    def __init__(self, db: Database, org: str):
-        self.db = db
-        self.org = org
-        self._cache: dict[str, list[dict[str, Any]]] = {}
-        self._index: dict[tuple[str, tuple[str, ...]], dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
-
-    def rows(self, fact_type: str) -> list[dict[str, Any]]:
-        if fact_type not in self._cache:
-            ft = FACT_TYPES[fact_type]
-            self._cache[fact_type] = [typed_env(ft, r) for r in load_facts(self.db, ft, self.org)]
-        return self._cache[fact_type]
-
-    def index(self, fact_type: str, keys: tuple[str, ...]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
-        """Rows grouped by the values of ``keys`` (dates as ISO text), built once per refresh."""
-        cache_key = (fact_type, keys)
-        if cache_key not in self._index:
-            grouped: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-            for row in self.rows(fact_type):
-                k = tuple(_json(row.get(name)) for name in keys)
-                grouped.setdefault(k, []).append(row)
-            self._index[cache_key] = grouped
-        return self._index[cache_key]
-
-    def meetings(self, body: str) -> list[date]:
-        return [r["date"] for r in self.rows("meeting") if r["body"] == body]
-
-
-_DATE_FIELDS: dict[str, set[str]] = {}
-
-
-def typed_env(ft: FactType, row: dict[str, Any]) -> dict[str, Any]:
-    """A stored fact row as expression values: dates as ``date``, provenance dropped."""
-    if ft.name not in _DATE_FIELDS:
-        _DATE_FIELDS[ft.name] = {k for k, t in model_types(ft.model).items() if t == "date"}
-    dates = _DATE_FIELDS[ft.name]
-    env = {}
-    for k, v in row.items():
-        if k.startswith("_") or k == ORG:
-            continue
-        env[k] = _iso_date(v) if k in dates and v is not None else v
-    return env
-
-
-_DATE_CACHE: dict[str, date] = {}
-
-
-def _iso_date(text: str) -> date:
-    d = _DATE_CACHE.get(text)
-    if d is None:
-        d = _DATE_CACHE[text] = date.fromisoformat(text)
-    return d
-
-
-def fact_key(ft: FactType, env: dict[str, Any]) -> str:
-    return "|".join(str(env[k]) for k in ft.key)
-
-
-def _json(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
-def derive_env(lr: LoadedRule, env: dict[str, Any], lookups: StoreLookups) -> dict[str, Any]:
-    """Fact fields + parameters + derived values and table outputs, in the rule's order."""
-    out = dict(env)
-    out.update(lr.params)
-    return lr.compute(out, lookups)
 
 
 @dataclass(frozen=True)
@@ -242,16 +162,28 @@ def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
         since = 0 if full or st is None else int(st["facts_rev"])
         if not full and type_revs.get(ft.name, 0) <= since:
             continue
-        rows = load_facts(db, ft, org, since_rev=since)
         if failed is None:
-            done[lr.key] = _materialize(db, lr, ft, rows, lookups, full, rev)
+            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev)
             continue
         try:
-            done[lr.key] = _materialize(db, lr, ft, rows, lookups, full, rev)
+            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev)
         except Exception as exc:  # noqa: BLE001 - one rule's failure must not stop the others
             log.warning("regeln %s misslyckades för %s", lr.key, org, exc_info=True)
             failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), _reason(exc)))
     return done
+
+
+def _one(db: Database, lr: LoadedRule, ft: FactType, lookups: StoreLookups, full: bool,
+         since: int, rev: int) -> int:
+    """One rule's rows, all or nothing, and its materialised state."""
+    with db.atomic():
+        read, written, skipped = materialize(db, lr, ft, lookups, full, since, matcher())
+        db.execute(
+            "INSERT OR REPLACE INTO materialized (org, rule_key, revision, facts_rev, rows, "
+            "skipped, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [lookups.org, lr.key, lr.revision, rev, written, skipped,
+             datetime.now(UTC).isoformat(timespec="seconds")])
+    return read
 
 
 def _drop_retired(db: Database, org: str, keys: set[str]) -> None:
@@ -259,7 +191,7 @@ def _drop_retired(db: Database, org: str, keys: set[str]) -> None:
     switched off): they would otherwise stay in the database for ever."""
     marks = ", ".join("?" for _ in keys)
     with db.atomic():
-        db.execute(f"{_JOURNAL}org = ? AND rule_key NOT IN ({marks})", [org, *keys])
+        db.execute(f"{JOURNAL}org = ? AND rule_key NOT IN ({marks})", [org, *keys])
         for table in ("deadlines", "materialized"):
             db.execute(f"DELETE FROM {table} WHERE org = ? AND rule_key NOT IN ({marks})",
                        [org, *keys])
@@ -271,131 +203,3 @@ def _type_revs(db: Database, org: str) -> dict[str, int]:
         row = db.execute(f'SELECT max("_rev") FROM "{ft.table}" WHERE "{ORG}" = ?', [org]).fetchone()
         out[ft.name] = row[0] or 0
     return out
-
-
-def _materialize(db: Database, lr: LoadedRule, ft: FactType, rows: list[dict[str, Any]],
-                 lookups: StoreLookups, full: bool, rev: int) -> int:
-    org = lookups.org
-    m = matcher()
-    m.register(lr.ruleset_name, lr.compiled.condition)
-    envs: dict[str, dict[str, Any]] = {}
-    fact_keys: dict[str, str] = {}
-    occurrences: dict[str, date | None] = {}
-    messages = []
-    for row in rows:
-        base = typed_env(ft, row)
-        key = fact_key(ft, base)
-        fact_keys[key] = key
-        for occ in _occurrences(lr, base, lookups):
-            start = base if occ is None else {**base, "occurrence": occ}
-            env = derive_env(lr, start, lookups)
-            mid = key if occ is None else f"{key}#{occ.isoformat()}"
-            envs[mid], fact_keys[mid], occurrences[mid] = env, key, occ
-            message = {k: _json(v) for k, v in env.items()}
-            for name, node in lr.compiled.hoisted.items():
-                message[name] = _json(evaluate(node, env, lookups))
-            message["id"] = mid
-            messages.append(message)
-    matched = m.match(lr.ruleset_name, messages)
-    out, skipped = [], 0
-    for key in matched:
-        env = envs[key]
-        outcome = kind_outcome(lr, env, lookups)
-        if outcome is None:  # no due date, or a measure without a value
-            skipped += 1
-            continue
-        subject = str(evaluate(lr.subject, env, lookups))
-        occ = occurrences[key]
-        finding_id = f"{lr.rule.id}/{subject}" + (f"/{occ.isoformat()}" if occ else "")
-        out.append({
-            "org": org, "rule_key": lr.key, "id": finding_id, "rule_id": lr.rule.id,
-            "rule_version": lr.rule.version, "kind": lr.kind, "fact_type": ft.name,
-            "fact_key": fact_keys[key], "subject": subject,
-            "start_on": _json(evaluate(lr.start, env, lookups)) if lr.start else None,
-            **outcome,
-            "recipients": json.dumps(resolve(lr.recipients, env), ensure_ascii=False),
-            "escalate_to": (json.dumps(resolve(lr.escalate_to, env), ensure_ascii=False)
-                            if lr.escalate_to else None),
-            "context": json.dumps({k: _json(v) for k, v in env.items()}, ensure_ascii=False,
-                                  default=str),
-        })
-    seen: set[str] = set()
-    for row in out:
-        if row["id"] in seen:
-            raise RuleFailure(
-                f"{lr.path}: två fakta ger samma bevakning {row['id']!r}; "
-                "finding.subject måste vara unikt per faktum (t.ex. id)"
-            )
-        seen.add(row["id"])
-    with db.atomic():
-        if full:
-            db.execute(f"{_JOURNAL}org = ? AND rule_key = ?", [org, lr.key])
-            db.execute("DELETE FROM deadlines WHERE org = ? AND rule_key = ?", [org, lr.key])
-        else:
-            keys = [(org, lr.key, k) for k in set(fact_keys.values())]
-            db.conn.executemany(f"{_JOURNAL}org = ? AND rule_key = ? AND fact_key = ?", keys)
-            db.conn.executemany(
-                "DELETE FROM deadlines WHERE org = ? AND rule_key = ? AND fact_key = ?", keys)
-        if out:
-            db.table("deadlines").insert_all(out, batch_size=1000)
-            db.conn.executemany("INSERT OR IGNORE INTO deadline_journal (org, id) VALUES (?, ?)",
-                                [(org, row["id"]) for row in out])
-        db.table("materialized").upsert(
-            {"org": org, "rule_key": lr.key, "revision": lr.revision, "facts_rev": rev,
-             "rows": len(out), "skipped": skipped,
-             "computed_at": datetime.now(UTC).isoformat(timespec="seconds")},
-            pk=("org", "rule_key"),
-        )
-    return len(rows)
-
-
-def _opt(node: Any, env: dict[str, Any], lookups: StoreLookups) -> Any:
-    return _json(evaluate(node, env, lookups)) if node is not None else None
-
-
-def kind_outcome(lr: LoadedRule, env: dict[str, Any], lookups: StoreLookups) -> dict[str, Any] | None:
-    """The kind-specific columns of one matched fact's row, or None when it gives no finding
-    (a deadline without a due date, a measure without a value).
-
-    A check's status is ``passed`` only if ``holds`` is exactly true (unknown counts as
-    failed); a measure with a target is ``met`` when the value reaches it (``target_is: min``,
-    the default: at least; ``max``: at most), else ``not_met``; without a target, ``measured``.
-    """
-    empty = {"due_on": None, "done_on": None, "end_on": None, "status": None, "value": None,
-             "target": None, "band": None}
-    if lr.kind == "deadline":
-        due = evaluate(lr.due, env, lookups) if lr.due is not None else None
-        if due is None:
-            return None
-        return {**empty, "due_on": _json(due), "done_on": _opt(lr.done, env, lookups)}
-    end = _opt(lr.end, env, lookups)
-    if lr.kind == "check":
-        held = evaluate(lr.holds, env, lookups) if lr.holds is not None else None
-        return {**empty, "end_on": end, "status": "passed" if held is True else "failed"}
-    value = evaluate(lr.value, env, lookups) if lr.value is not None else None
-    if value is None:
-        return None
-    target = evaluate(lr.target, env, lookups) if lr.target is not None else None
-    if target is None:
-        status = "measured"
-    elif (lr.rule.finding.target_is or "min") == "max":
-        status = "met" if value <= target else "not_met"
-    else:
-        status = "met" if value >= target else "not_met"
-    return {**empty, "end_on": end, "status": status, "value": float(value),
-            "target": None if target is None else float(target),
-            "band": _opt(lr.band, env, lookups)}
-
-
-def _occurrences(lr: LoadedRule, base: dict[str, Any], lookups: StoreLookups) -> list[date | None]:
-    """The dates a rule with ``each`` repeats for on this fact, or ``[None]`` without ``each``."""
-    if lr.each is None:
-        return [None]
-    values = evaluate(lr.each, {**base, **lr.params}, lookups) or []
-    out: list[date | None] = []
-    for v in values:
-        if not isinstance(v, date):
-            raise RuleFailure(f"{lr.path}: each gav {v!r}, som inte är ett datum")
-        out.append(v)
-    return out
-

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from engine.materialize import StoreLookups
+from engine.lookups_store import StoreLookups
 from engine.rules.evaluator import evaluate
 from engine.rules.expr import parse
 from engine.rules.library import load_rules

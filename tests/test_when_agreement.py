@@ -5,7 +5,7 @@ For every shipped rule (every version), facts generated from the fact models
 ``facts.store.upsert_facts``, together with generated related facts (meetings, submissions,
 control results, investigations, decisions …) that the rule's look-ups read through
 ``StoreLookups``. Each fact, and each occurrence of an ``each`` rule, becomes the durable
-message ``engine.materialize._materialize`` builds (typed env → derive → hoisted values → JSON
+message ``engine.derivation`` builds (typed env → derive → hoisted values → JSON
 → id), and durable_rules (``Matcher``) matches it against the rule's compiled condition; the
 Python reading ``holds(lr.when, env, lookups)`` must give the same decision.
 
@@ -45,9 +45,11 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from engine.config import Config
+from engine.derivation import condition_fields, derived_env, message, occurrences, pushdown
 from engine.durable_adapter import Matcher, MatchError, _payload
 from engine.evaluate import load_ruleset
-from engine.materialize import StoreLookups, _json, _occurrences, derive_env, fact_key, typed_env
+from engine.lookups_store import StoreLookups, fact_key, typed_env
+from engine.memo import Memo
 from engine.rules.evaluator import evaluate, holds
 from engine.rules.expr import parse
 from engine.rules.loader import LoadedRule
@@ -156,26 +158,29 @@ class Agreement:
                                if holds(self.lr.when, env, lookups)}, self.lr.key
 
     def materialised(self, lookups: StoreLookups) -> Iterable[tuple[str, dict[str, Any]]]:
-        """(message id, env) of every fact and occurrence, as ``_materialize`` makes them."""
+        """(message id, env) of every fact and occurrence, as ``engine.derivation`` makes
+        them; and the SQL push-down of ``when`` never leaves out a fact whose ``when`` holds."""
         ft = FACT_TYPES[self.lr.rule.applies_to]
+        where, params = pushdown(self.lr, ft)
+        cols = ", ".join(f'"{k}"' for k in ft.key)
+        pushed = {"|".join(map(str, r)) for r in self.db.execute(
+            f'SELECT {cols} FROM "{ft.table}" WHERE org = ? AND ({where})', [lookups.org, *params])}
+        memo = Memo(self.lr, lookups)
         for row in load_facts(self.db, ft, lookups.org):
             base = typed_env(ft, row)
             key = fact_key(ft, base)
-            for occ in _occurrences(self.lr, base, lookups):
-                start = base if occ is None else {**base, "occurrence": occ}
-                yield (key if occ is None else f"{key}#{occ.isoformat()}",
-                       derive_env(self.lr, start, lookups))
+            for occ in occurrences(self.lr, base, memo):
+                env = derived_env(self.lr, base, memo, occ)
+                if key not in pushed:
+                    assert not holds(self.lr.when, env, lookups), (self.lr.key, where, key)
+                yield (key if occ is None else f"{key}#{occ.isoformat()}", env)
 
     def durable(self, ruleset: tuple[str, Compiled],
                 envs: dict[str, tuple[dict[str, Any], StoreLookups]]) -> set[str]:
         name, compiled = ruleset
-        messages = []
-        for mid, (env, lookups) in envs.items():
-            message = {k: _json(v) for k, v in env.items()}
-            for h, node in compiled.hoisted.items():
-                message[h] = _json(evaluate(node, env, lookups))
-            message["id"] = mid
-            messages.append(message)
+        fields = condition_fields(self.lr)
+        messages = [message(compiled, env, Memo(self.lr, lookups), mid, fields)
+                    for mid, (env, lookups) in envs.items()]
         return MATCHER.match(name, messages)
 
     def disagreement(self, b: Branch, mid: str, env: dict[str, Any], lookups: StoreLookups,
