@@ -11,6 +11,7 @@ table per expression keyed by the values of the names it reads. It is the same e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.rules.evaluator import evaluate
@@ -41,10 +42,10 @@ class Memo:
         self.constants = set(lr.params)
         self._tables: dict[int, _Table] = {}
 
-    def _table(self, key: int, read: set[str]) -> _Table:
+    def _table(self, key: int, read: Callable[[], set[str]]) -> _Table:
         table = self._tables.get(key)
         if table is None:
-            table = self._tables[key] = _Table(tuple(sorted(read - self.constants)))
+            table = self._tables[key] = _Table(tuple(sorted(read() - self.constants)))
         return table
 
     def _cached(self, table: _Table, env: dict[str, Any], compute: Any) -> Any:
@@ -76,12 +77,11 @@ class Memo:
             return env[node.name] if node.name in env else evaluate(node, env, self.lookups)
         if isinstance(node, Literal):
             return node.value
-        table = self._table(id(node), names(node))
+        table = self._table(id(node), lambda: names(node))
         return self._cached(table, env, lambda: evaluate(node, env, self.lookups))
 
     def decide(self, table: DecisionTable, env: dict[str, Any]) -> dict[str, Any]:
-        read: set[str] = set().union(*(names(n) for n in table.nodes()))
-        memo = self._table(id(table), read)
+        memo = self._table(id(table), lambda: set().union(*(names(n) for n in table.nodes())))
         return dict(self._cached(memo, env, lambda: table.decide(env, self.lookups)))
 
     def compute(self, lr: LoadedRule, env: dict[str, Any]) -> dict[str, Any]:
