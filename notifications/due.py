@@ -120,14 +120,16 @@ def _findings(db: Database, org: str, rules: dict[str, LoadedRule], keys: set[tu
               as_of: date) -> dict[tuple[str, str], Finding]:
     """The findings (with why texts) of the rows ``keys`` (rule key, id) only."""
     out: dict[tuple[str, str], Finding] = {}
-    wanted = sorted(keys)
-    for i in range(0, len(wanted), 400):
-        chunk = wanted[i:i + 400]
-        cond = " OR ".join("(rule_key = ? AND id = ?)" for _ in chunk)
-        cur = db.execute(f"SELECT * FROM deadlines WHERE org = ? AND ({cond})",
-                         [org, *(x for k in chunk for x in k)])
-        names = [c[0] for c in cur.description]
-        for values in cur.fetchall():
-            row = dict(zip(names, values, strict=True))
-            out[(row["rule_key"], row["id"])] = make_finding(rules[row["rule_key"]], row, as_of)
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS _due_keys (rule_key TEXT, id TEXT, "
+               "PRIMARY KEY (rule_key, id)) WITHOUT ROWID")
+    with db.atomic():
+        db.execute("DELETE FROM temp._due_keys")
+        db.conn.executemany("INSERT INTO temp._due_keys VALUES (?, ?)", sorted(keys))
+    cur = db.execute("SELECT d.* FROM temp._due_keys k JOIN deadlines d "
+                     "ON d.org = ? AND d.rule_key = k.rule_key AND d.id = k.id", [org])
+    names = [c[0] for c in cur.description]
+    for values in cur:
+        row = dict(zip(names, values, strict=True))
+        out[(row["rule_key"], row["id"])] = make_finding(rules[row["rule_key"]], row, as_of)
+    db.execute("DELETE FROM temp._due_keys")
     return out
