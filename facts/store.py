@@ -101,6 +101,16 @@ def _add_org(db: Database) -> None:
         table.transform(pk=primary_key(ft), column_order=[ORG, *ft.key])
 
 
+@migrations(name="add_decisions_ivo_fields")
+def _add_decisions_ivo_fields(db: Database) -> None:
+    """Decisions got the birth date (for IVO's pseudo-identifier only), the closing date and
+    reason (avslutat utan verkställighet) and the LOV postponement date."""
+    table = db.table("decisions")
+    for column in ("birth_date", "closed_on", "closed_reason", "lov_wait_from"):
+        if column not in table.columns_dict:
+            table.add_column(column, str)
+
+
 def connect(path: str | Path) -> Database:
     """A connection to the database file at ``path`` (WAL, foreign keys); no schema work.
 
