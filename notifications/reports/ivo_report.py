@@ -41,7 +41,7 @@ def _tables(report: IvoReport) -> list[Table]:
                     [_cells(r, law_columns) for r in report.rows if r["law"] == law])
               for law in LAWS]
     counts = Table("Antal", f"Antal per lag och verksamhet per {report.as_of}",
-                   ["Lag", "Verksamhet", *(LIST_SV[c] for c in LISTS)])
+                   ["Lag", "Verksamhet", *(LIST_SV[c] for c in LISTS)], title_row=False)
     for law, areas in report.counts().items():
         for area, per in sorted(areas.items()):
             counts.rows.append([law, area, *(per[c] for c in LISTS)])

@@ -69,6 +69,7 @@ class Table:
     headers: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    title_row: bool = True  # False: the sheet starts with the headers (the title is for HTML)
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:
@@ -89,7 +90,8 @@ def write_xlsx(path: Path, tables: Sequence[Table]) -> Path:
     wb.remove(first)
     for t in tables:
         ws = wb.create_sheet(t.name[:31])
-        append_row(ws, [t.title], bold=True)
+        if t.title_row:
+            append_row(ws, [t.title], bold=True)
         append_row(ws, t.headers, bold=True)
         for r in t.rows:
             append_row(ws, r)
@@ -98,9 +100,9 @@ def write_xlsx(path: Path, tables: Sequence[Table]) -> Path:
             for note in t.notes:
                 append_row(ws, [note])
         for i, _ in enumerate(t.headers, start=1):
-            letter = ws.cell(row=2, column=i).column_letter
+            letter = ws.cell(row=1, column=i).column_letter
             ws.column_dimensions[letter].width = 16
-        for row in ws.iter_rows(min_row=3):
+        for row in ws.iter_rows(min_row=3 if t.title_row else 2):
             for cell in row:
                 cell.alignment = Alignment(vertical="top", wrap_text=isinstance(cell.value, str))
     wb.save(path)
