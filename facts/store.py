@@ -101,6 +101,9 @@ def _add_org(db: Database) -> None:
         table.transform(pk=primary_key(ft), column_order=[ORG, *ft.key])
 
 
+CACHE_KIB = 65536
+
+
 def connect(path: str | Path) -> Database:
     """A connection to the database file at ``path`` (WAL, foreign keys); no schema work.
 
@@ -113,6 +116,10 @@ def connect(path: str | Path) -> Database:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
+    # A rebuild writes a rule's rows and their indexes in one transaction: with SQLite's
+    # default 2 MB page cache it spills pages to the file again and again (measured: a third
+    # of a 100 000-row rebuild in system time). Up to 64 MiB, used only as needed.
+    db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     return db
 
 
