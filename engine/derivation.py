@@ -275,32 +275,35 @@ def write_rows(db: Database, lr: LoadedRule, org: str, rows: list[list[Any]]) ->
                         [(org, r[2]) for r in rows])
 
 
-def materialize(db: Database, lr: LoadedRule, ft: FactType, lookups: StoreLookups, full: bool,
-                since: int, matcher: Matcher) -> tuple[int, int, int]:
-    """(Re)compute ``lr``'s rows for the facts changed after ``since`` (all when ``full``),
-    inside the caller's transaction. Returns (facts considered, rows written, skipped): a fact
-    the push-down rules out counts as considered, it is just never read."""
-    org = lookups.org
-    matcher.register(lr.ruleset_name, lr.compiled.condition)
+def clear(db: Database, lr: LoadedRule, ft: FactType, org: str, full: bool,
+          since: int) -> int:
+    """Journal and delete the rows about to be derived again: all of ``lr``'s (``full``), or
+    those of the facts changed after ``since``. Returns the facts to consider."""
     if full:
         db.execute(f"{JOURNAL}org = ? AND rule_key = ?", [org, lr.key])
         db.execute("DELETE FROM deadlines WHERE org = ? AND rule_key = ?", [org, lr.key])
-        considered = db.execute(f'SELECT count(*) FROM "{ft.table}" WHERE "{ORG}" = ?',
-                                [org]).fetchone()[0]
-    else:
-        keys = [(org, lr.key, k) for k in changed_keys(db, ft, org, since)]
-        considered = len(keys)
-        db.conn.executemany(f"{JOURNAL}org = ? AND rule_key = ? AND fact_key = ?", keys)
-        db.conn.executemany("DELETE FROM deadlines WHERE org = ? AND rule_key = ? AND fact_key = ?",
-                            keys)
+        return int(db.execute(f'SELECT count(*) FROM "{ft.table}" WHERE "{ORG}" = ?',
+                              [org]).fetchone()[0])
+    keys = [(org, lr.key, k) for k in changed_keys(db, ft, org, since)]
+    db.conn.executemany(f"{JOURNAL}org = ? AND rule_key = ? AND fact_key = ?", keys)
+    db.conn.executemany("DELETE FROM deadlines WHERE org = ? AND rule_key = ? AND fact_key = ?",
+                        keys)
+    return len(keys)
+
+
+def derive_python(db: Database, lr: LoadedRule, ft: FactType, lookups: StoreLookups,
+                  since: int, matcher: Matcher) -> tuple[int, int]:
+    """Derive, match and write ``lr``'s rows fact by fact in batches (any rule). Returns
+    (rows written, skipped)."""
+    org = lookups.org
     memo = Memo(lr, lookups)
     where, params = pushdown(lr, ft)
     written = skipped = 0
     try:
-        for facts in iter_facts(db, ft, org, 0 if full else since, where, params):
+        for facts in iter_facts(db, ft, org, since, where, params):
             rows, skip = derive_batch(lr, ft, org, facts, memo, matcher)
             write_rows(db, lr, org, rows)
             written, skipped = written + len(rows), skipped + skip
     except EvalError as exc:
         raise RuleFailure(f"{lr.path}: {exc}") from None
-    return considered, written, skipped
+    return written, skipped

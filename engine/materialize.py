@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from engine.derivation import JOURNAL, RuleFailure, materialize
+from engine.derivation import JOURNAL, RuleFailure
 from engine.durable_adapter import Matcher
 from engine.lookups_store import StoreLookups
 from engine.rules.loader import LoadedRule, RuleSet
+from engine.sqlplan import materialize
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG
 from facts.store import ORG, current_rev
@@ -138,12 +139,14 @@ def _reason(exc: BaseException) -> str:
 
 
 def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
-            failed: list[FailedRule] | None = None) -> dict[str, int]:
+            failed: list[FailedRule] | None = None, plan: str = "auto") -> dict[str, int]:
     """Bring organisation ``org``'s ``deadlines`` up to date for every rule. Returns rows
     recomputed per rule key.
 
     A rule that raises, or whose facts conflict, is appended to ``failed`` (and written
     nothing) while the other rules go on; without a ``failed`` list the first failure raises.
+    ``plan`` chooses how rows are derived (:func:`engine.sqlplan.materialize`); the rows are
+    the same either way.
     """
     rev = current_rev(db)
     _drop_retired(db, org, {lr.key for lr in ruleset.rules})
@@ -163,10 +166,10 @@ def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
         if not full and type_revs.get(ft.name, 0) <= since:
             continue
         if failed is None:
-            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev)
+            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev, plan)
             continue
         try:
-            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev)
+            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev, plan)
         except Exception as exc:  # noqa: BLE001 - one rule's failure must not stop the others
             log.warning("regeln %s misslyckades för %s", lr.key, org, exc_info=True)
             failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), _reason(exc)))
@@ -174,10 +177,10 @@ def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
 
 
 def _one(db: Database, lr: LoadedRule, ft: FactType, lookups: StoreLookups, full: bool,
-         since: int, rev: int) -> int:
+         since: int, rev: int, plan: str) -> int:
     """One rule's rows, all or nothing, and its materialised state."""
     with db.atomic():
-        read, written, skipped = materialize(db, lr, ft, lookups, full, since, matcher())
+        read, written, skipped = materialize(db, lr, ft, lookups, full, since, matcher(), plan)
         db.execute(
             "INSERT OR REPLACE INTO materialized (org, rule_key, revision, facts_rev, rows, "
             "skipped, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -111,6 +111,9 @@ def _add_decisions_ivo_fields(db: Database) -> None:
             table.add_column(column, str)
 
 
+CACHE_KIB = 65536
+
+
 def connect(path: str | Path) -> Database:
     """A connection to the database file at ``path`` (WAL, foreign keys); no schema work.
 
@@ -123,6 +126,10 @@ def connect(path: str | Path) -> Database:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
+    # A rebuild writes a rule's rows and their indexes in one transaction: with SQLite's
+    # default 2 MB page cache it spills pages to the file again and again (measured: a third
+    # of a 100 000-row rebuild in system time). Up to 64 MiB, used only as needed.
+    db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     return db
 
 
