@@ -172,7 +172,8 @@ def changes(db: Database, rulesets: dict[str, RuleSet], as_of: date, window: int
         listed.update(org_extra)
         info.update({k: v for k, v in extra_info.items() if k[0] == org})
         keys |= set(org_extra)
-        keys = {k for k in keys if rule_key(old.get(k)) not in skip_keys}
+        if skip_keys:
+            keys = {k for k in keys if rule_key(old.get(k)) not in skip_keys}
         out.extend(diff(old, listed, keys, info))
     return out
 
