@@ -140,10 +140,10 @@ def stored(db: Database, keys: Iterable[tuple[str, str]] | None = None,
     """The stored payloads of ``keys`` (or of every finding of ``orgs``)."""
     out: dict[tuple[str, str], str] = {}
     if keys is None:
-        wanted = list(orgs or [])
-        marks = ", ".join("?" for _ in wanted)
+        in_orgs = list(orgs or [])
+        marks = ", ".join("?" for _ in in_orgs)
         sql = f"SELECT org, id, payload FROM finding_state WHERE org IN ({marks})"
-        out.update(((o, i), p) for o, i, p in db.execute(sql, wanted))
+        out.update(((o, i), p) for o, i, p in db.execute(sql, in_orgs))
         return out
     wanted = set(keys)
     if not wanted:
