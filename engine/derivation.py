@@ -44,7 +44,8 @@ COLUMNS = ("org", "rule_key", "id", "rule_id", "rule_version", "kind", "fact_typ
            "band", "recipients", "escalate_to", "context")
 _INSERT = (f"INSERT INTO deadlines ({', '.join(COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in COLUMNS)})")
-JOURNAL = "INSERT OR IGNORE INTO deadline_journal (org, id) SELECT org, id FROM deadlines WHERE "
+JOURNAL = ("INSERT OR IGNORE INTO deadline_journal (org, rule_key, id) "
+           "SELECT org, rule_key, id FROM deadlines WHERE ")
 _SQL_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
@@ -271,8 +272,8 @@ def write_rows(db: Database, lr: LoadedRule, org: str, rows: list[list[Any]]) ->
                                           "AND id = ?", [org, lr.key, i]).fetchone()), "?")
         raise RuleFailure(f"{lr.path}: två fakta ger samma bevakning {dup!r}; finding.subject "
                           "måste vara unikt per faktum (t.ex. id)") from None
-    db.conn.executemany("INSERT OR IGNORE INTO deadline_journal (org, id) VALUES (?, ?)",
-                        [(org, r[2]) for r in rows])
+    db.conn.executemany("INSERT OR IGNORE INTO deadline_journal (org, rule_key, id) "
+                        "VALUES (?, ?, ?)", [(org, lr.key, r[2]) for r in rows])
 
 
 def clear(db: Database, lr: LoadedRule, ft: FactType, org: str, full: bool,

@@ -106,6 +106,22 @@ def _escalate_to(db: Database) -> None:
     db.execute("DELETE FROM materialized")
 
 
+@migrations(name="journal_rule_key")
+def _journal_rule_key(db: Database) -> None:
+    """The journal names each row's rule key too, so the delta finds the rows on the primary
+    key. Entries made before cannot be matched to their rows: the next logged run of every
+    organisation compares every row instead (as a first run does)."""
+    db.executescript(
+        """
+        CREATE TABLE deadline_journal_new (org TEXT NOT NULL, rule_key TEXT NOT NULL,
+            id TEXT NOT NULL, PRIMARY KEY (org, rule_key, id)) WITHOUT ROWID;
+        DROP TABLE deadline_journal;
+        ALTER TABLE deadline_journal_new RENAME TO deadline_journal;
+        """)
+    if db["run_state"].exists():
+        db.execute("DELETE FROM run_state")
+
+
 _MATCHER: Matcher | None = None
 
 
@@ -192,12 +208,15 @@ def _one(db: Database, lr: LoadedRule, ft: FactType, lookups: StoreLookups, full
 def _drop_retired(db: Database, org: str, keys: set[str]) -> None:
     """Remove the rows of rule versions no longer in the rule set (a version bump, a pack
     switched off): they would otherwise stay in the database for ever."""
-    marks = ", ".join("?" for _ in keys)
+    retired = [k for (k,) in db.execute("SELECT rule_key FROM materialized WHERE org = ?", [org])
+               if k not in keys]
+    if not retired:
+        return
     with db.atomic():
-        db.execute(f"{JOURNAL}org = ? AND rule_key NOT IN ({marks})", [org, *keys])
-        for table in ("deadlines", "materialized"):
-            db.execute(f"DELETE FROM {table} WHERE org = ? AND rule_key NOT IN ({marks})",
-                       [org, *keys])
+        for key in retired:
+            db.execute(f"{JOURNAL}org = ? AND rule_key = ?", [org, key])
+            for table in ("deadlines", "materialized"):
+                db.execute(f"DELETE FROM {table} WHERE org = ? AND rule_key = ?", [org, key])
 
 
 def _type_revs(db: Database, org: str) -> dict[str, int]:

@@ -81,8 +81,15 @@ def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date,
     return out
 
 
-def _basis_names(lr: LoadedRule) -> list[str]:
-    return sorted({n for node in lr.basis_when if node is not None for n in names(node)})
+_BASIS_NAMES: dict[int, tuple[str, ...]] = {}
+
+
+def _basis_names(lr: LoadedRule) -> tuple[str, ...]:
+    key = id(lr.basis_when)
+    if key not in _BASIS_NAMES:
+        _BASIS_NAMES[key] = tuple(sorted({n for node in lr.basis_when if node is not None
+                                          for n in names(node)}))
+    return _BASIS_NAMES[key]
 
 
 def _hashable(value: Any) -> Any:

@@ -294,8 +294,8 @@ class SqlPlan:
         else:
             ids = [r[0] for r in self.db.conn.execute(f"{insert} RETURNING id", args)]
             self.db.conn.executemany(
-                "INSERT OR IGNORE INTO deadline_journal (org, id) VALUES (?, ?)",
-                [(self.org, i) for i in ids])
+                "INSERT OR IGNORE INTO deadline_journal (org, rule_key, id) VALUES (?, ?, ?)",
+                [(self.org, self.lr.key, i) for i in ids])
             written = len(ids)
         matched = self.db.execute(f"SELECT count(*) FROM {where} AND {keep}", params).fetchone()[0]
         return written, matched
