@@ -39,7 +39,7 @@ from engine.delta import changes
 from engine.diff import diff_rulesets
 from engine.evaluate import Outcome, RuleSets, evaluate, load_ruleset, run
 from engine.explain import explain_finding, why_not
-from engine.findings import Evaluation
+from engine.findings import Evaluation, Finding
 from engine.ivo import IvoReport, build_report, quarter_label
 from engine.ivo_avgift import avgift_report
 from engine.ivo_kf import KfReport, check_reconciled, reconcile
@@ -47,12 +47,15 @@ from engine.ivo_worksheet import Worksheet, worksheet
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
 from engine.state import status_counts
+from facts.errors import UserError
 from facts.importer import ImportReport, import_files
 from facts.kinds_ivo import IVO_REPORTED, IvoReported
 from facts.orgs import check_org
 from facts.store import upsert_facts
 from notifications import NotifyResult, SendResult, notify, send_pending
+from notifications import retry_failed as retry_failed_messages
 from notifications.due import select_due
+from notifications.failures import delivery_findings, dismiss
 from notifications.reports.ivo_avgift import write_avgift
 from notifications.reports.ivo_kf import write_kf
 from notifications.reports.ivo_report import DEFAULT_FORMATS, write_report
@@ -173,11 +176,20 @@ class Bevaka:
     def _run(self, as_of: date, org: str | None, command: str, listed: bool) -> Outcome:
         outcome = run(self.db, self.config, as_of, self.rulesets,
                       org=check_org(org) if org else None, listed=listed)
+        undelivered = delivery_findings(self.db, as_of, outcome.evaluation.orgs)
+        if listed and undelivered:
+            outcome.evaluation.findings.extend(undelivered)
+            outcome.evaluation.findings.sort(key=Finding.sort_key)
         window = self.config.rules.resolved_window_days
         record_run(self.db, outcome.evaluation,
                    lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
-                                   outcome.failure_findings()), command)
+                                   self._extras(outcome)), command)
         return outcome
+
+    def _extras(self, outcome: Outcome) -> list[Finding]:
+        """The findings without a rule row: failed rules' and undelivered messages' IT checks."""
+        ev = outcome.evaluation
+        return [*outcome.failure_findings(), *delivery_findings(self.db, ev.as_of, ev.orgs)]
 
     def explain(self, finding_id: str, as_of: date, org: str | None = None) -> dict[str, Any]:
         """The finding, its rule, derived values and source row. Writes nothing."""
@@ -282,19 +294,29 @@ class Bevaka:
     # ---- reminders ------------------------------------------------------------------------
 
     def notify(self, as_of: date, dry_run: bool = False, out_dir: str | Path | None = None,
-               org: str | None = None) -> dict[str, Any]:
+               org: str | None = None, retry_failed: bool = False,
+               dismiss_failed: Sequence[int] = ()) -> dict[str, Any]:
         """The main job: evaluate (``org`` or every organisation), log, queue one digest per
         organisation and recipient and send (or write ``.eml`` files with ``dry_run``).
-        Returns a summary without personal data."""
+        ``retry_failed`` first queues every failed message again; ``dismiss_failed`` marks
+        those failed messages as dealt with. Returns a summary without personal data; its
+        ``notify.send.failed_messages`` are the messages that failed in this run."""
+        if out_dir is not None and not dry_run:
+            raise UserError("--out gäller bara med --dry-run: utan det skickas posten på riktigt")
+        unknown = sorted(set(dismiss_failed) - set(dismiss(self.db, dismiss_failed)))
+        if unknown:
+            raise UserError(f"inget misslyckat meddelande med id {unknown[0]} att avfärda "
+                            "(se bevaka notify --json: notify.send.failed_messages)")
+        retried = retry_failed_messages(self.db) if retry_failed else []
         outcome = self._run(as_of, org, "daily --dry-run" if dry_run else "daily", listed=False)
         ev = outcome.evaluation
         if dry_run and out_dir is None:
             out_dir = self.config.resolve(self.config.notify.dry_run_dir)
         due = select_due(self.db, self.config, outcome.rulesets, as_of, outcome.skip,
-                         outcome.failure_findings())
+                         self._extras(outcome))
         result: NotifyResult = notify(self.db, self.config, due, as_of, ev.run_id,
                                       dry_run=dry_run, out_dir=out_dir)
-        return {**self._summary(ev, as_of), "notify": result.to_dict()}
+        return {**self._summary(ev, as_of), "notify": result.to_dict(), "retried": retried}
 
     def send_pending(self) -> SendResult:
         """Send what is pending in the outbox (the service's retry job)."""

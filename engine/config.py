@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -65,7 +65,12 @@ class SmtpConfig(_Section):
 class NotifyConfig(_Section):
     dry_run_dir: str = "outbox"
     max_attempts: int = Field(10, ge=1)
-    retry_minutes: int = Field(15, ge=1)
+    retry_minutes: int = Field(15, ge=1)  # the first retry; each later one waits twice as long
+    max_retry_minutes: int = Field(24 * 60, ge=1)  # … but never longer than this
+    send_budget_seconds: int = Field(300, ge=1)  # one run's sending stops after this long
+    # a message whose sending was cut off by a crash may have been delivered: "skip" marks it
+    # failed (not sent again unless `bevaka notify --retry-failed`), "resend" sends it again
+    after_crash: Literal["skip", "resend"] = "skip"
     max_items: int = Field(100, ge=1)  # reminders written out in one digest; the rest counted
     list_url: str = ""  # where a capped digest sends the reader for the rest (e.g. the web view)
 

@@ -164,8 +164,8 @@ def changes(db: Database, rulesets: dict[str, RuleSet], as_of: date, window: int
             journal = {(org, i) for (i,) in db.execute(
                 "SELECT id FROM deadline_journal WHERE org = ?", [org])}
             failing = {(org, i) for (i,) in db.execute(  # a range on the primary key
-                "SELECT id FROM finding_state WHERE org = ? AND id >= 'bevaka.regelfel/' "
-                "AND id < 'bevaka.regelfel0'", [org])}
+                "SELECT id FROM finding_state WHERE org = ? AND id >= 'bevaka.' "
+                "AND id < 'bevaka/'", [org])}  # bevaka's own checks (failed rules, mail)
             keys = seen | journal | failing
             old = stored(db, keys)
         org_extra = {k: v for k, v in extras.items() if k[0] == org}

@@ -16,6 +16,7 @@ Public API::
 """
 
 from notifications import outbox as _outbox  # noqa: F401  (registers the migrations)
+from notifications.delivery import retry_failed
 from notifications.privacy import PersonalDataError, assert_no_personal_data, find_personnummer
 from notifications.select import Level, Unaddressed, reminder_level, select_reminders
 from notifications.service import (
@@ -45,6 +46,7 @@ __all__ = [
     "outbox_counts",
     "queue_digests",
     "reminder_level",
+    "retry_failed",
     "select_reminders",
     "send_pending",
     "write_dry_run",

@@ -105,6 +105,15 @@ def _add_org(db: Database) -> None:
                                    column_order=["org", "finding_id", "recipient", "level"])
 
 
+@migrations(name="exactly_once")
+def _exactly_once(db: Database) -> None:
+    """Who is sending a message (``claimed_by``), since when the SMTP transaction of it may
+    have begun (``sending_at``), and a failed message the operator has dealt with
+    (``dismissed_at``)."""
+    for column in ("claimed_by", "sending_at", "dismissed_at"):
+        db.table("outbox").add_column(column, str)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -184,57 +193,104 @@ def due_messages(db: Database, now: datetime) -> list[OutboxRow]:
     """Pending messages whose ``next_attempt_at`` is at or before ``now``, oldest first."""
     rows = db.execute(
         "SELECT id, recipient, eml, attempts, run_id FROM outbox WHERE status = 'pending'"
-        " AND eml IS NOT NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
-        " ORDER BY id",
+        " AND eml IS NOT NULL AND claimed_by IS NULL"
+        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id",
         [utc_iso(now)],
     ).fetchall()
     return [OutboxRow(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
-def claim(db: Database, row: OutboxRow, now: datetime, lease: timedelta) -> bool:
-    """Take ``row`` for sending: push its ``next_attempt_at`` past ``now`` by ``lease``.
-
-    False if another process took or finished it first. A process that dies mid-send leaves
-    the message pending; it is retried once the lease runs out (at-least-once delivery).
-    """
-    cur = db.execute(
-        "UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending'"
-        " AND attempts = ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-        [utc_iso(now + lease), row.id, row.attempts, utc_iso(now)],
-    )
+def claim(db: Database, row: OutboxRow, token: str) -> bool:
+    """Take ``row`` for sending (committed before anything goes to the server). False if it is
+    no longer pending or someone has it. Only the holder of the sender lock claims, so a claim
+    found by the next holder was left by a process that died (:func:`recover`)."""
+    with db.atomic():
+        cur = db.execute("UPDATE outbox SET claimed_by = ? WHERE id = ? AND status = 'pending'"
+                         " AND claimed_by IS NULL", [token, row.id])
     return cur.rowcount == 1
 
 
+def mark_sending(db: Database, row: OutboxRow, now: datetime) -> None:
+    """Committed right before the SMTP transaction: from here the message may arrive."""
+    with db.atomic():
+        db.execute("UPDATE outbox SET sending_at = ? WHERE id = ?", [utc_iso(now), row.id])
+
+
+def release(db: Database, row: OutboxRow) -> None:
+    """Give a claimed message back untouched (nothing was sent)."""
+    with db.atomic():
+        db.execute("UPDATE outbox SET claimed_by = NULL, sending_at = NULL WHERE id = ?", [row.id])
+
+
 def mark_sent(db: Database, row: OutboxRow, now: datetime) -> None:
-    db.execute(
-        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
-        " last_error = NULL, next_attempt_at = NULL WHERE id = ?",
-        [utc_iso(now), row.id],
-    )
+    with db.atomic():
+        db.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1,"
+            " last_error = NULL, next_attempt_at = NULL, claimed_by = NULL, sending_at = NULL"
+            " WHERE id = ?",
+            [utc_iso(now), row.id],
+        )
+
+
+CUT_OFF = ("sändningen avbröts (processen dog under SMTP-överföringen) och meddelandet kan ha "
+           "levererats; det skickas inte igen automatiskt. Kontrollera med mottagaren och kör "
+           "bevaka notify --retry-failed för att skicka det igen")
+
+
+def recover(db: Database, now: datetime, after_crash: str) -> list[int]:
+    """Claims left by a process that died. A message it had not begun to send goes back to
+    pending at once; one it was sending may have arrived: with ``after_crash = "skip"`` it is
+    ``failed`` (and logged as such), with ``"resend"`` it is pending again. Returns the ids
+    of the messages whose delivery is uncertain."""
+    uncertain = []
+    with db.atomic():
+        rows = db.execute("SELECT id, run_id, sending_at FROM outbox WHERE status = 'pending' "
+                          "AND claimed_by IS NOT NULL").fetchall()
+        for oid, run_id, sending_at in rows:
+            if sending_at is None or after_crash == "resend":
+                db.execute("UPDATE outbox SET claimed_by = NULL, sending_at = NULL, "
+                           "next_attempt_at = ? WHERE id = ?", [utc_iso(now), oid])
+                if sending_at is not None:
+                    uncertain.append(oid)
+                    log_event(db, "resent_after_crash", at=now, run_id=run_id, outbox_id=oid,
+                              error="sändningen avbröts; skickas igen med samma Message-ID")
+                continue
+            uncertain.append(oid)
+            db.execute("UPDATE outbox SET status = 'failed', claimed_by = NULL, last_error = ?, "
+                       "next_attempt_at = NULL WHERE id = ?", [CUT_OFF, oid])
+            log_event(db, "uncertain", at=now, run_id=run_id, outbox_id=oid, error=CUT_OFF)
+    return uncertain
+
+
+def backoff(attempts: int, retry: timedelta, cap: timedelta) -> timedelta:
+    """The wait before retry number ``attempts`` (1, 2, …): ``retry``, twice it, … ≤ ``cap``."""
+    return min(retry * (2 ** max(attempts - 1, 0)), cap)
 
 
 def mark_transient(
-    db: Database, row: OutboxRow, error: str, now: datetime, retry: timedelta, max_attempts: int
+    db: Database, row: OutboxRow, error: str, now: datetime, retry: timedelta, max_attempts: int,
+    cap: timedelta | None = None,
 ) -> bool:
-    """Count a failed attempt; retry later, or ``failed`` after ``max_attempts``.
-
-    True if the message is now permanently failed.
+    """Count a failed attempt; retry later (backing off: :func:`backoff`), or ``failed`` after
+    ``max_attempts``. True if the message is now permanently failed.
     """
     attempts = row.attempts + 1
     error = redact(error)
+    wait = backoff(attempts, retry, cap or retry * 96)
     with db.atomic():
         if attempts >= max_attempts:
             db.execute(
                 "UPDATE outbox SET status = 'failed', attempts = ?, last_error = ?,"
-                " next_attempt_at = NULL WHERE id = ?",
+                " next_attempt_at = NULL, claimed_by = NULL, sending_at = NULL WHERE id = ?",
                 [attempts, f"{error} (gav upp efter {attempts} försök)", row.id],
             )
             log_event(db, "failed", at=now, run_id=row.run_id, outbox_id=row.id,
                       error=f"{error} (gav upp efter {attempts} försök)")
             return True
         db.execute(
-            "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",
-            [attempts, error, utc_iso(now + retry), row.id],
+            "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?,"
+            " claimed_by = NULL, sending_at = NULL WHERE id = ?",
+            [attempts, error, utc_iso(now + wait), row.id],
         )
         log_event(db, "transient", at=now, run_id=row.run_id, outbox_id=row.id, error=error)
     return False
@@ -245,7 +301,7 @@ def mark_failed(db: Database, row: OutboxRow, error: str, now: datetime) -> None
     with db.atomic():
         db.execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
-            " next_attempt_at = NULL WHERE id = ?",
+            " next_attempt_at = NULL, claimed_by = NULL, sending_at = NULL WHERE id = ?",
             [error, row.id],
         )
         log_event(db, "failed", at=now, run_id=row.run_id, outbox_id=row.id, error=error)
@@ -254,3 +310,45 @@ def mark_failed(db: Database, row: OutboxRow, error: str, now: datetime) -> None
 def count_status(db: Database, status: str) -> int:
     row = db.execute("SELECT count(*) FROM outbox WHERE status = ?", [status]).fetchone()
     return int(row[0])
+
+
+@dataclass(frozen=True)
+class FailedMessage:
+    """A message that will not go out by itself: refused, given up, or cut off by a crash."""
+
+    id: int
+    org: str
+    role: str | None
+    error: str
+    at: str | None  # when it was created
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "org": self.org, "role": self.role, "error": self.error,
+                "created_at": self.at}
+
+
+def failed_messages(db: Database, ids: Sequence[int] | None = None) -> list[FailedMessage]:
+    """Failed messages not dismissed (or those of ``ids``), oldest first."""
+    sql = ("SELECT id, org, role, last_error, created_at FROM outbox WHERE status = 'failed' "
+           "AND dismissed_at IS NULL")
+    params: list[Any] = []
+    if ids is not None and not ids:
+        return []
+    if ids is not None:
+        sql += f" AND id IN ({', '.join('?' for _ in ids)})"
+        params = list(ids)
+    return [FailedMessage(r[0], r[1], r[2], r[3] or "", r[4])
+            for r in db.execute(sql + " ORDER BY id", params)]
+
+
+def retry_failed(db: Database, now: datetime, ids: Sequence[int] | None = None) -> list[int]:
+    """Put failed messages (all not dismissed, or ``ids``) back in the queue, attempts reset;
+    they keep their Message-ID. Returns their ids."""
+    wanted = [m.id for m in failed_messages(db, ids)]
+    with db.atomic():
+        for oid in wanted:
+            db.execute("UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
+                       "claimed_by = NULL, sending_at = NULL WHERE id = ? AND eml IS NOT NULL",
+                       [utc_iso(now), oid])
+            log_event(db, "retry_failed", at=now, outbox_id=oid)
+    return wanted

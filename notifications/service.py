@@ -9,13 +9,10 @@ and a message is only ever sent from its ``pending`` outbox row.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from email.message import EmailMessage
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +21,11 @@ from sqlite_utils import Database
 from engine.config import Config
 from engine.findings import Finding
 from notifications import outbox
+from notifications.delivery import SendResult, send_pending
 from notifications.outbox import as_utc, log_event, utc_iso
 from notifications.privacy import find_personnummer
 from notifications.render import Rendered, build_message, digest_key, render_digest
 from notifications.select import Digest, Selection, Unaddressed, select_reminders
-from notifications.transport import (
-    PermanentError,
-    SmtpSetupError,
-    SmtpTransport,
-    TransientError,
-)
 
 BLOCKED_SUBJECT = "(spärrat: personnummer i innehållet)"
 
@@ -64,20 +56,6 @@ class QueueResult:
             "unaddressed": [u.to_dict() for u in self.unaddressed],
             "outbox_ids": list(self.outbox_ids),
         }
-
-
-@dataclass
-class SendResult:
-    """What :func:`send_pending` did: ``pending`` is what is left in the outbox afterwards."""
-
-    sent: int = 0
-    deferred: int = 0  # transient failure: retried after [notify] retry_minutes
-    failed: int = 0  # given up (refused, or max_attempts reached)
-    pending: int = 0
-
-    def to_dict(self) -> dict[str, int]:
-        return {"sent": self.sent, "deferred": self.deferred, "failed": self.failed,
-                "pending": self.pending}
 
 
 @dataclass
@@ -219,75 +197,6 @@ def queue_digests(
             result.queued += 1
             result.reminders += len(p.digest.items)
             result.outbox_ids.append(oid)
-    return result
-
-
-def _parse(eml: str) -> EmailMessage:
-    msg = email.message_from_string(eml, _class=EmailMessage, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    return msg
-
-
-def send_pending(db: Database, config: Config, now: datetime | None = None) -> SendResult:
-    """Send every ``pending`` message whose ``next_attempt_at`` <= ``now``, over one connection.
-
-    Transient failures (server down, timeout, disconnect, 4xx) leave the message pending with
-    ``attempts`` + 1, ``last_error`` and ``next_attempt_at`` = now + ``[notify] retry_minutes``;
-    after ``[notify] max_attempts`` it is ``failed``. A refused recipient (5xx) is ``failed``
-    at once. A failed login raises :class:`SmtpSetupError` (one line) and stops the batch;
-    the messages stay pending, their attempts unchanged.
-
-    Example::
-
-        >>> send_pending(open_db("bevaka.db"), config).to_dict()
-        {'sent': 2, 'deferred': 0, 'failed': 0, 'pending': 0}
-    """
-    now = as_utc(now)
-    retry = timedelta(minutes=config.notify.retry_minutes)
-    result = SendResult()
-    transport = SmtpTransport(config)
-    down: TransientError | None = None
-    current: outbox.OutboxRow | None = None
-
-    def defer(row: outbox.OutboxRow, error: str) -> None:
-        if outbox.mark_transient(db, row, error, now, retry, config.notify.max_attempts):
-            result.failed += 1
-        else:
-            result.deferred += 1
-
-    try:
-        for row in outbox.due_messages(db, now):
-            if not outbox.claim(db, row, now, retry):
-                continue  # another process has it
-            current = row
-            if down is None and not transport.connected:
-                try:
-                    transport.open()
-                except TransientError as exc:
-                    down = exc
-            if down is not None:
-                defer(row, str(down))
-                continue
-            try:
-                transport.send(_parse(row.eml))
-            except TransientError as exc:
-                defer(row, str(exc))
-            except PermanentError as exc:
-                outbox.mark_failed(db, row, str(exc), now)
-                result.failed += 1
-            else:
-                outbox.mark_sent(db, row, now)
-                result.sent += 1
-            current = None
-    except SmtpSetupError as exc:
-        if current is not None:  # hand the claimed message back untouched
-            db.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND status = 'pending'",
-                       [utc_iso(now), current.id])
-        log_event(db, "smtp_setup", at=now, error=str(exc))
-        raise
-    finally:
-        transport.close()
-    result.pending = outbox.count_status(db, "pending")
     return result
 
 

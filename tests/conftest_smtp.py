@@ -91,3 +91,9 @@ def two_recipient_findings() -> list[Finding]:
         make_finding("f6", "AO-2024-0106", Status.upcoming, d + timedelta(days=15), ["mas"]),
         make_finding("f7", "AO-2024-0107", Status.resolved, d - timedelta(days=3), ["mas"]),
     ]
+
+
+def counts(result: Any) -> dict[str, int]:
+    """The four counts of a SendResult."""
+    d = result.to_dict()
+    return {k: d[k] for k in ("sent", "deferred", "failed", "pending")}

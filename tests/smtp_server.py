@@ -16,8 +16,9 @@ Use the fixture::
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -50,11 +51,19 @@ class Received:
 
 
 class CollectingHandler:
-    """Accepts every message (unless told to refuse a recipient) and keeps it."""
+    """Accepts every message (unless told to refuse a recipient or the data) and keeps it.
+
+    ``data_reply`` replaces the reply to DATA (``"554 5.6.0 vägras"``: nothing is kept);
+    ``data_delay`` seconds pass before the reply (a server hanging at DATA); ``on_data`` is
+    called with each kept message before the reply is sent (to kill the sender right after
+    the server accepted it)."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
         self.refuse: dict[str, str] = {}  # address -> SMTP reply, e.g. "550 5.1.1 okänd"
+        self.data_reply: str | None = None
+        self.data_delay = 0.0
+        self.on_data: Callable[[Received], None] | None = None
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
         self, server: Any, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -67,12 +76,17 @@ class CollectingHandler:
     async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
         self, server: Any, session: Session, envelope: Envelope
     ) -> str:
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
+        if self.data_reply is not None:
+            return self.data_reply
         content = envelope.original_content or b""
         auth = session.auth_data
         login = auth.login.decode() if isinstance(auth, LoginPassword) else None
-        self.received.append(
-            Received(str(envelope.mail_from), list(envelope.rcpt_tos), bytes(content), login)
-        )
+        received = Received(str(envelope.mail_from), list(envelope.rcpt_tos), bytes(content), login)
+        self.received.append(received)
+        if self.on_data is not None:
+            self.on_data(received)
         return "250 Message accepted for delivery"
 
 

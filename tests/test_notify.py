@@ -8,7 +8,7 @@ from email.parser import BytesParser
 from email.policy import default
 from pathlib import Path
 
-from conftest_smtp import AS_OF, make_config, make_db, make_finding, two_recipient_findings
+from conftest_smtp import AS_OF, counts, make_config, make_db, make_finding, two_recipient_findings
 from smtp_server import SmtpServer, smtp_server  # noqa: F401  (fixture)
 
 from engine.findings import Status
@@ -26,7 +26,7 @@ def test_one_digest_per_recipient(tmp_path: Path, smtp_server: SmtpServer) -> No
     result = notify(db, config, two_recipient_findings(), AS_OF, "run-1")
 
     assert result.queue.queued == 2 and result.queue.reminders == 5
-    assert result.send is not None and result.send.to_dict() == {
+    assert result.send is not None and counts(result.send) == {
         "sent": 2, "deferred": 0, "failed": 0, "pending": 0}
     got = sorted(smtp_server.received, key=lambda r: r.rcpt_tos)
     assert [r.rcpt_tos for r in got] == [["enhetschef@kommun.example"], ["mas@kommun.example"]]
@@ -83,6 +83,8 @@ def test_no_personal_data_in_subject_or_bodies(tmp_path: Path, smtp_server: Smtp
     pattern = r"bevaka: \d+ bevakningar? att hantera( \(\d+ försenade?\))? per \d{4}-\d\d-\d\d"
     assert all(re.fullmatch(pattern, s) for s in subjects)
     raw = smtp_server.raw().decode()
+    for m in smtp_server.messages:  # MIME boundaries are random digits: not content
+        raw = raw.replace(str(m.get_boundary()), "")
     everything = raw + "".join(
         p.get_content() for m in smtp_server.messages for p in m.iter_parts())
     for secret in ("Anna", "Andersson", "1941", "birth_year", "sex"):
@@ -120,7 +122,7 @@ def test_server_down_keeps_pending_then_restart_sends(
     start = datetime.now(UTC)
     result = notify(db, config, two_recipient_findings(), AS_OF, "run-1")
     assert result.send is not None
-    assert result.send.to_dict() == {"sent": 0, "deferred": 2, "failed": 0, "pending": 2}
+    assert counts(result.send) == {"sent": 0, "deferred": 2, "failed": 0, "pending": 2}
     for row in rows(db, "SELECT * FROM outbox"):
         assert row["status"] == "pending" and row["attempts"] == 1
         assert "svarar inte" in row["last_error"]
@@ -132,7 +134,7 @@ def test_server_down_keeps_pending_then_restart_sends(
     smtp_server.start()  # same port
     assert send_pending(db, config).sent == 0  # not due yet
     done = send_pending(db, config, now=datetime.now(UTC) + timedelta(minutes=16))
-    assert done.to_dict() == {"sent": 2, "deferred": 0, "failed": 0, "pending": 0}
+    assert counts(done) == {"sent": 2, "deferred": 0, "failed": 0, "pending": 0}
     assert len(smtp_server.received) == 2
     assert {r["attempts"] for r in rows(db, "SELECT attempts FROM outbox")} == {2}
 
@@ -142,9 +144,14 @@ def test_gives_up_after_max_attempts(tmp_path: Path, smtp_server: SmtpServer) ->
     smtp_server.stop()
     queue_digests(db, config, two_recipient_findings(), AS_OF, "run-1")
     now = datetime.now(UTC)
-    results = [send_pending(db, config, now=now + timedelta(minutes=20 * i)) for i in range(3)]
-    assert [r.deferred for r in results] == [2, 2, 0]
+    # retries back off: 15 minutes after the first failure, 30 after the second
+    at = [now, now + timedelta(minutes=16), now + timedelta(minutes=40),
+          now + timedelta(minutes=47)]
+    results = [send_pending(db, config, now=t) for t in at]
+    assert [r.deferred for r in results] == [2, 2, 0, 0]
+    assert results[2].pending == 2  # not due yet: 16 + 30 minutes
     assert results[-1].failed == 2 and results[-1].pending == 0
+    assert {m.error.split(" (")[-1] for m in results[-1].failed_messages} == {"gav upp efter 3 försök)"}
     assert outbox_counts(db)["failed"] == 2
     assert all("gav upp efter 3 försök" in r["last_error"]
                for r in rows(db, "SELECT last_error FROM outbox"))
@@ -158,7 +165,7 @@ def test_recipient_refused(tmp_path: Path, smtp_server: SmtpServer) -> None:  # 
     }
     result = notify(db, config, two_recipient_findings(), AS_OF, "run-1")
     assert result.send is not None
-    assert result.send.to_dict() == {"sent": 0, "deferred": 1, "failed": 1, "pending": 1}
+    assert counts(result.send) == {"sent": 0, "deferred": 1, "failed": 1, "pending": 1}
     by_to = {r["recipient"]: r for r in rows(db, "SELECT * FROM outbox")}
     assert by_to["mas@kommun.example"]["status"] == "failed"
     assert "550" in by_to["mas@kommun.example"]["last_error"]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest_smtp import AS_OF, make_config, make_db, two_recipient_findings
+from conftest_smtp import AS_OF, counts, make_config, make_db, two_recipient_findings
 from smtp_server import (  # noqa: F401  (fixtures)
     SmtpServer,
     silent_listener,
@@ -105,7 +105,7 @@ def test_hanging_server_times_out_as_transient(tmp_path: Path) -> None:
             SmtpTransport(config).open()
         queue_digests(db, config, two_recipient_findings(), AS_OF, "run-1")
         result = send_pending(db, config)
-        assert result.to_dict() == {"sent": 0, "deferred": 2, "failed": 0, "pending": 2}
+        assert counts(result) == {"sent": 0, "deferred": 2, "failed": 0, "pending": 2}
         errors = {r[0] for r in db.execute("SELECT last_error FROM outbox").fetchall()}
         assert errors == {f"SMTP-servern 127.0.0.1:{port} svarade inte inom 0.5 s"}
     finally:
@@ -129,7 +129,7 @@ def test_restart_mid_batch_reconnects(tmp_path: Path, smtp_server: SmtpServer) -
     transport = SmtpTransport(config)
     transport.open()
     smtp_server.restart()  # the open connection is gone
-    from notifications.service import _parse
+    from notifications.delivery import _parse
 
     eml = db.execute("SELECT eml FROM outbox ORDER BY id LIMIT 1").fetchone()[0]
     with pytest.raises(TransientError):

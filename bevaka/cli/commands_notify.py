@@ -15,23 +15,31 @@ from bevaka.cli.output import emit_json, finish
 @click.option("--dry-run", is_flag=True, help="Skriv .eml-filer i stället för att skicka.")
 @click.option("--out", "out_dir", help="Katalog för .eml vid --dry-run (standard: [notify] dry_run_dir).")
 @cx.org_option(all_by_default=True)
+@click.option("--retry-failed", is_flag=True,
+              help="Köa om meddelanden som misslyckats (t.ex. efter en rättad adress).")
+@click.option("--dismiss-failed", "dismiss", type=int, multiple=True, metavar="ID",
+              help="Avfärda ett misslyckat meddelande (det skickas inte och påminner inte IT).")
 @click.option("--json", "as_json", is_flag=True)
 @cx.global_options
 @cx.pass_ctx
 def notify(obj: cx.Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, org: str | None,
-           as_json: bool) -> None:
+           retry_failed: bool, dismiss: tuple[int, ...], as_json: bool) -> None:
     """Utvärdera och skicka en sammanställning per mottagare. Redan skickat skickas inte igen;
-    meddelanden som inte gick iväg skickas vid nästa körning.
+    meddelanden som inte gick iväg skickas vid nästa körning. Ett meddelande som servern
+    vägrar ta emot (5xx) namnges, påminner rollen it och gör att kommandot avslutas med 4.
 
     \b
     Exempel:
         bevaka notify --dry-run --out utkorg/
+        bevaka notify --retry-failed
     """
     app = obj.app
-    summary = app.notify(cx.parse_as_of(as_of, app), dry_run=dry_run, out_dir=out_dir, org=org)
+    summary = app.notify(cx.parse_as_of(as_of, app), dry_run=dry_run, out_dir=out_dir, org=org,
+                         retry_failed=retry_failed, dismiss_failed=dismiss)
+    failed = (summary["notify"].get("send") or {}).get("failed_messages", [])
     if as_json:
         emit_json(summary)
-        finish(summary["failed_rules"])
+        finish(summary["failed_rules"], failed)
         return
     n = summary["notify"]
     q = n.get("queue") or {}
@@ -46,7 +54,7 @@ def notify(obj: cx.Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, o
     click.echo(line)
     for role in q.get("unaddressed", []):
         click.echo(f"Ingen adress för {role}: lägg till den under [roles] i config.toml", err=True)
-    finish(summary["failed_rules"])
+    finish(summary["failed_rules"], failed)
 
 
 @click.command()
