@@ -44,13 +44,13 @@ def memoised(parse: Callable[[Any], _T], size: int = MEMO_SIZE) -> Callable[[Any
 
     A register repeats its values (a million decisions have a few hundred dates, two laws,
     a few thousand officers), so a text cell seen before costs a lookup. Only ``str`` cells
-    are remembered: equal strings are the same cell, whereas equal numbers or datetimes of
-    different kinds (``1``/``1.0``/``True``, two time zones) need not parse alike. Errors
-    are never remembered; ``.plain`` is ``parse`` itself."""
+    and empty ones (None) are remembered: equal strings are the same cell, whereas equal
+    numbers or datetimes of different kinds (``0.0``/``-0.0``, two time zones) need not parse
+    alike. Errors are never remembered; ``.plain`` is ``parse`` itself."""
     cached = functools.lru_cache(maxsize=size)(parse)
 
     def remembering(value: Any) -> _T:
-        if type(value) is str:
+        if value is None or type(value) is str:
             return cached(value)
         return parse(value)
 
@@ -168,7 +168,8 @@ _ROLE = re.compile(r"^[a-zåäö0-9_.-]+$")
 
 def check_case_ref(value: Any) -> str:
     """A case reference (diarienummer), never a personnummer or samordningsnummer."""
-    text = text_cell(blank_to_none(value))
+    # a text cell (the usual case, a million times per register) is just stripped
+    text = (value.strip() or None) if type(value) is str else text_cell(blank_to_none(value))
     if text is None:
         raise ValueError("ärendenummer saknas")
     text = str(text).strip()

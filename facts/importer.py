@@ -137,19 +137,17 @@ def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = N
 
 def _import_sheets(db: Database, path: Path, sheets: list[Sheet], kind: str | None, org: str,
                    progress: Progress) -> list[ImportResult]:
+    """Stage and merge each sheet of one file, inside the file's transaction."""
+    results = []
     try:
-        stages = []
         for sheet in sheets:
             ft = fact_type(kind) if kind and not sheet.kind_hint else guess_kind(sheet)
-            stages.append(_stage_sheet(db, sheet, ft, progress))
-            sheet.close()
-        results = []
-        for stage in stages:
+            stage = _stage_sheet(db, sheet, ft, progress)
             changed = stage.merge(org, str(path))
-            results.append(ImportResult(str(path), stage.ft.name, org, stage.rows, changed,
-                                        stage.rows - changed))
             stage.drop()
-        return results
+            results.append(ImportResult(str(path), ft.name, org, stage.rows, changed,
+                                        stage.rows - changed))
     finally:
         for sheet in sheets:
             sheet.close()
+    return results

@@ -12,6 +12,7 @@ an import of a whole register needs to find the facts the register no longer has
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 from sqlite_utils import Database
@@ -41,6 +42,9 @@ class Stage:
         self.fields = list(ft.model.model_fields)
         self.table = f'temp."{STAGE_PREFIX}{ft.table}"'
         self.rows = 0
+        self._key_of = itemgetter(*(self.fields.index(k) for k in ft.key))
+        self._last_key: Any = None
+        self._ascending = True  # every key so far greater than the one before: none repeats
         columns = [*self.fields, "_row", "_hash"]
         self.drop()
         db.execute(f"CREATE TEMP TABLE \"{STAGE_PREFIX}{ft.table}\" ({_quoted(columns)})")
@@ -50,11 +54,21 @@ class Stage:
         """Stage validated rows: ``(*field values, row number, hash)``."""
         self.db.conn.executemany(self._insert, rows)
         self.rows += len(rows)
+        if self._ascending and rows:
+            keys = [self._key_of(row) for row in rows]
+            try:
+                self._ascending = (self._last_key is None or self._last_key < keys[0]) and all(
+                    a < b for a, b in zip(keys, keys[1:], strict=False))
+            except TypeError:  # keys of different types: no order, ask SQLite
+                self._ascending = False
+            self._last_key = keys[-1]
 
     def conflicts(self, headers: Mapping[str, str]) -> list[str]:
         """One line per key that two or more rows give different content: ``rad 2 och rad
         5: samma nyckel (ärende D-1) med olika värden``. ``headers`` names the key fields as
-        the file does (field → header)."""
+        the file does (field → header). A file in key order has no repeated key."""
+        if self._ascending:
+            return []
         key = _quoted(list(self.ft.key))
         sql = (f'SELECT group_concat("_row"), {key} FROM {self.table} GROUP BY {key} '
                f'HAVING count(DISTINCT "_hash") > 1 ORDER BY min("_row")')

@@ -87,6 +87,26 @@ def test_a_large_file_is_imported_whole_and_again_changes_nothing(tmp_path: Path
     assert last[0] == n + 1
 
 
+def test_a_row_longer_than_the_header_late_in_the_file_rejects_it(tmp_path: Path) -> None:
+    db_path = tmp_path / "b.db"
+    db = open_db(db_path)
+    before = dump(db_path)
+    n = 2 * BATCH_ROWS
+    path = _register(tmp_path / "long.csv", n)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(";".join([*_row(n), "extra"]) + "\n")
+    with pytest.raises(facts.FactImportError) as exc:
+        facts.import_files(db, [path])
+    assert exc.value.problems == [f"{path}:{n + 2}: raden har fler kolumner än rubrikraden"]
+    assert dump(db_path) == before
+
+
+def test_a_file_with_only_its_header_is_known_by_it_and_imports_nothing(tmp_path: Path) -> None:
+    report = facts.import_files(open_db(tmp_path / "b.db"),
+                                [write_csv(tmp_path / "tom.csv", SV_HEADERS, [])])
+    assert [(f.kind, f.rows, f.changed) for f in report.files] == [("decision", 0, 0)]
+
+
 # ---- duplicate keys --------------------------------------------------------------------------
 
 
@@ -123,6 +143,16 @@ def test_a_key_of_two_fields_is_named_with_both(tmp_path: Path) -> None:
         facts.import_files(open_db(tmp_path / "b.db"), [path])
     assert exc.value.problems == [
         "rad 2 och rad 3: samma nyckel (nämnd VON, datum 2026-03-26) med olika värden"]
+
+
+def test_two_lists_of_one_kind_in_a_yaml_file_are_both_imported(tmp_path: Path) -> None:
+    path = tmp_path / "two.yaml"
+    path.write_text("decisions:\n  - {id: D-1, law: SoL, decided_on: 2024-01-01}\n"
+                    "decision:\n  - {id: D-2, law: LSS, decided_on: 2024-02-01}\n", encoding="utf-8")
+    db = open_db(tmp_path / "b.db")
+    report = facts.import_files(db, [path])
+    assert [(f.kind, f.changed) for f in report.files] == [("decision", 1), ("decision", 1)]
+    assert _decisions(db) == 2
 
 
 # ---- a small import reads nothing back ---------------------------------------------------------
