@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 SNIFF_BYTES = 1 << 20  # the start of a CSV file that decides its encoding and delimiter
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
 
 
 class ReadError(ValueError):
@@ -90,16 +91,20 @@ def _decode(path: Path) -> str:
 
 
 def _sniff(path: Path) -> tuple[str, str]:
-    """The encoding of a CSV file and its start as text, decided from its first
-    :data:`SNIFF_BYTES` (the whole file, for all but large ones)."""
+    """The encoding of a CSV file and its first :data:`SNIFF_BYTES` as text. The encoding is
+    decided by the first of those blocks that is not plain ASCII (which reads alike in both),
+    so it is known before the rows are read."""
     with path.open("rb") as fh:
-        head = fh.read(SNIFF_BYTES)
+        head = sample = fh.read(SNIFF_BYTES)
+        while sample.isascii() and (more := fh.read(SNIFF_BYTES)):
+            sample = more  # after ASCII a block starts at a character
     candidates = ("utf-8-sig",) if head.startswith(codecs.BOM_UTF8) else ("utf-8", "cp1252")
     for encoding in candidates:
         try:  # not final: a character cut at the end of the sample is no error
-            return encoding, codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+            codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
+        return encoding, codecs.getincrementaldecoder(encoding)().decode(head, final=False)
     raise ReadError(f"{path}: kan inte läsa teckenkodningen; spara som UTF-8")
 
 
@@ -145,7 +150,6 @@ def _read_csv(path: Path) -> Sheet:
 def _csv_rows(path: Path, fh: io.TextIOWrapper, reader: Any, header: list[str]
               ) -> Iterator[tuple[int, list[Any]]]:
     width, pick = len(header), _named(header)
-    number = 1
     try:
         for number, cells in enumerate(reader, start=2):
             values = [c if c.strip() else None for c in cells]
@@ -157,7 +161,7 @@ def _csv_rows(path: Path, fh: io.TextIOWrapper, reader: Any, header: list[str]
     except UnicodeDecodeError:  # the encoding was decided from the start of the file
         line = _bad_line(path, fh.encoding)
         raise ReadError(f"{path}: rad {line}: kan inte läsa teckenkodningen (filen började som "
-                        f"{fh.encoding}); spara som UTF-8") from None
+                        f"{_ENCODING_NAMES[fh.encoding]}); spara som UTF-8") from None
     finally:
         fh.close()
 

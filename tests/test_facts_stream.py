@@ -17,7 +17,7 @@ from rich.console import Console
 import facts
 from facts.progress import SHOWN_FROM_ROWS, ProgressBar
 from facts.readers import SNIFF_BYTES
-from facts.store import current_rev
+from facts.store import current_rev, upsert_facts
 from facts.validation import BATCH_ROWS
 
 
@@ -155,6 +155,16 @@ def test_two_lists_of_one_kind_in_a_yaml_file_are_both_imported(tmp_path: Path) 
     assert _decisions(db) == 2
 
 
+def test_the_import_and_upsert_facts_store_the_same_hash(tmp_path: Path) -> None:
+    imported, upserted = open_db(tmp_path / "a.db"), open_db(tmp_path / "b.db")
+    facts.import_files(imported, [_register(tmp_path / "one.csv", 1)])
+    ft = facts.fact_type("decision")
+    fields = [ft.field_for(h) for h in SV_HEADERS]
+    model = ft.model.model_validate({f: v or None for f, v in zip(fields, _row(0), strict=True)})
+    upsert_facts(upserted, ft, [(model, "test", 2)], facts.DEFAULT_ORG)
+    assert facts.snapshot_hash(imported) == facts.snapshot_hash(upserted)
+
+
 # ---- a small import reads nothing back ---------------------------------------------------------
 
 
@@ -221,8 +231,19 @@ def test_a_late_byte_of_another_encoding_names_its_row(tmp_path: Path) -> None:
     with pytest.raises(facts.FactImportError) as exc:
         facts.import_files(db, [path])
     assert exc.value.problems == [
-        f"rad {rows + 2}: kan inte läsa teckenkodningen (filen började som utf-8); spara som UTF-8"]
+        f"rad {rows + 2}: kan inte läsa teckenkodningen (filen började som UTF-8); spara som UTF-8"]
     assert dump(db_path) == before
+
+
+def test_the_encoding_is_decided_by_the_first_text_that_is_not_ascii(tmp_path: Path) -> None:
+    line = "D-{};SoL;Hemtjanst;2024-06-28\n"
+    rows = SNIFF_BYTES // len(line.format(0)) + 100
+    path = tmp_path / "sent.csv"
+    path.write_bytes(b"id;law;service;decided_on\n" + "".join(line.format(i) for i in range(rows)).encode()
+                     + "D-x;SoL;Hemtjänst;2024-06-28\n".encode("cp1252"))
+    db = open_db(tmp_path / "b.db")
+    facts.import_files(db, [path])
+    assert db.execute("SELECT service FROM decisions WHERE id = 'D-x'").fetchone()[0] == "Hemtjänst"
 
 
 # ---- progress -------------------------------------------------------------------------------
