@@ -16,12 +16,13 @@ validator can use them on raw input::
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticUndefined
@@ -31,7 +32,30 @@ from facts.personnummer import is_personnummer
 from facts.vocabulary import NO_WORDS, SPACES, YES_WORDS, month_number
 
 MISSING = "värde saknas"
+MEMO_SIZE = 4096  # remembered results per parser (a register repeats its dates, laws, officers)
 _LARGEST_WHOLE = 2**53  # past this a float no longer holds every whole number (and SQLite's 2**63)
+
+
+_T = TypeVar("_T")
+
+
+def memoised(parse: Callable[[Any], _T], size: int = MEMO_SIZE) -> Callable[[Any], _T]:
+    """``parse`` (a pure function of one cell) remembering its results for text cells.
+
+    A register repeats its values (a million decisions have a few hundred dates, two laws,
+    a few thousand officers), so a text cell seen before costs a lookup. Only ``str`` cells
+    and empty ones (None) are remembered: equal strings are the same cell, whereas equal
+    numbers or datetimes of different kinds (``0.0``/``-0.0``, two time zones) need not parse
+    alike. Errors are never remembered; ``.plain`` is ``parse`` itself."""
+    cached = functools.lru_cache(maxsize=size)(parse)
+
+    def remembering(value: Any) -> _T:
+        if value is None or type(value) is str:
+            return cached(value)
+        return parse(value)
+
+    remembering.plain = parse  # type: ignore[attr-defined]
+    return remembering
 
 
 # ---- headers and row checks ------------------------------------------------------------
@@ -133,7 +157,7 @@ def text(missing: str = MISSING) -> BeforeValidator:
             raise ValueError(missing)
         return text
 
-    return BeforeValidator(check)
+    return BeforeValidator(memoised(check))
 
 
 # ---- case references and recipients ---------------------------------------------------
@@ -144,7 +168,8 @@ _ROLE = re.compile(r"^[a-zåäö0-9_.-]+$")
 
 def check_case_ref(value: Any) -> str:
     """A case reference (diarienummer), never a personnummer or samordningsnummer."""
-    text = text_cell(blank_to_none(value))
+    # a text cell (the usual case, a million times per register) is just stripped
+    text = (value.strip() or None) if type(value) is str else text_cell(blank_to_none(value))
     if text is None:
         raise ValueError("ärendenummer saknas")
     text = str(text).strip()
@@ -273,7 +298,7 @@ def number(what: str = "tal", *, whole: bool = False, missing: str | None = MISS
     ``missing`` (the message), or None when ``missing`` is None. A number ``accept`` refuses
     is rejected with ``rejected``, a text that is no number with ``invalid`` when given
     (``{value!r}`` and ``{number}`` are filled in)."""
-    return BeforeValidator(_Number(what, whole, missing, accept, rejected, invalid))
+    return BeforeValidator(memoised(_Number(what, whole, missing, accept, rejected, invalid)))
 
 
 def count(missing: str | None = "antal saknas", what: str = "antal") -> BeforeValidator:
@@ -316,7 +341,7 @@ def years(low: int = 2000, high: int = 2100, *, what: str = "årtal",
           missing: str | None = MISSING, dates: bool = False) -> BeforeValidator:
     """Read a year ``low``–``high`` (``2024``, ``2024.0``). ``dates``: a date in any form
     :func:`facts.dates.parse_date` reads gives its year. ``missing`` as for :func:`number`."""
-    return BeforeValidator(_Year(low, high, what, missing, dates))
+    return BeforeValidator(memoised(_Year(low, high, what, missing, dates)))
 
 
 def parse_year(value: Any, low: int = 2000, high: int = 2100) -> int | None:
@@ -375,19 +400,20 @@ def month_list(most: int | None = None) -> BeforeValidator:
             parse_months(str(text), most)
         return text
 
-    return BeforeValidator(check)
+    return BeforeValidator(memoised(check))
 
 
 # ---- the types -------------------------------------------------------------------------
 
-Date = Annotated[date, BeforeValidator(parse_date)]
-OptDate = Annotated[date | None, BeforeValidator(parse_date)]
+_date = memoised(parse_date)
+Date = Annotated[date, BeforeValidator(_date)]
+OptDate = Annotated[date | None, BeforeValidator(_date)]
 Text = Annotated[str, text()]
-OptStr = Annotated[str | None, BeforeValidator(_opt_text)]
-CaseRef = Annotated[str, BeforeValidator(check_case_ref)]
-RoleOrEmail = Annotated[str, BeforeValidator(check_recipient)]
-OptRoleOrEmail = Annotated[str | None, BeforeValidator(optional(check_recipient))]
-YesNo = Annotated[bool, BeforeValidator(_flag)]
+OptStr = Annotated[str | None, BeforeValidator(memoised(_opt_text))]
+CaseRef = Annotated[str, BeforeValidator(check_case_ref)]  # unique per row: nothing to remember
+RoleOrEmail = Annotated[str, BeforeValidator(memoised(check_recipient))]
+OptRoleOrEmail = Annotated[str | None, BeforeValidator(memoised(optional(check_recipient)))]
+YesNo = Annotated[bool, BeforeValidator(memoised(_flag))]
 SwedishNumber = Annotated[float, number()]
 WholeNumber = Annotated[int, number("heltal", whole=True)]
 Year = Annotated[int, years()]

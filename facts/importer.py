@@ -2,23 +2,31 @@
 
 A file with any bad row is rejected whole: :class:`FactImportError` lists every bad row as
 ``rad N, kolumn X: what is wrong`` and nothing from that file is written.
+
+A file is streamed: its rows are read, validated and staged a batch at a time
+(:mod:`facts.readers`, :mod:`facts.validation`, :mod:`facts.stage`), so memory does not grow
+with the register. After the first bad row nothing more is staged, but every row is still
+validated, so every bad row is named. When the whole file is good, one statement merges the
+stage into the fact table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from sqlite_utils import Database
 
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG, check_org
-from facts.readers import ReadError, Table, read_table
-from facts.store import upsert_facts
+from facts.progress import Progress, terminal_progress
+from facts.readers import ReadError, Sheet, read_sheets
+from facts.stage import Stage
 from facts.types import FACT_TYPES, FactType, fact_type
+from facts.validation import BatchValidator, batches, map_columns
 
 
 class FactImportError(UserError):
@@ -50,14 +58,13 @@ class ImportReport:
         return sum(f.changed for f in self.files)
 
 
-def guess_kind(table: Table) -> FactType:
-    """The fact type whose headers and key best cover the table's columns."""
-    if table.kind_hint:
-        return fact_type(table.kind_hint)
-    headers = table.headers
+def guess_kind(sheet: Sheet) -> FactType:
+    """The fact type whose headers and key best cover the sheet's columns."""
+    if sheet.kind_hint:
+        return fact_type(sheet.kind_hint)
     best: tuple[int, FactType] | None = None
     for ft in FACT_TYPES.values():
-        mapped = {ft.field_for(h) for h in headers} - {None}
+        mapped = {ft.field_for(h) for h in sheet.headers} - {None}
         if not set(ft.key) <= mapped:
             continue
         score = len(mapped)
@@ -65,82 +72,82 @@ def guess_kind(table: Table) -> FactType:
             best = (score, ft)
     if best is None:
         raise FactImportError(
-            table.path,
+            sheet.path,
             ["kan inte avgöra vilken sorts register filen är; ange --kind "
              + "|".join(sorted(t.table for t in FACT_TYPES.values()))],
         )
     return best[1]
 
 
-def validate_table(table: Table, ft: FactType) -> list[tuple[BaseModel, str, int]]:
-    """Validate every row; raise :class:`FactImportError` listing all bad rows."""
-    problems: list[str] = []
-    columns: dict[str, str] = {}
-    for header in table.headers:
-        name = ft.field_for(header)
-        if name is None:
-            problems.append(f"kolumn {header!r}: okänd rubrik för {ft.title_sv.lower()}")
-        elif name in columns:
-            problems.append(f"kolumn {header!r}: samma fält som kolumn {columns[name]!r}")
-        else:
-            columns[name] = header
-    if problems:
-        raise FactImportError(table.path, problems)
-    good: list[tuple[BaseModel, str, int]] = []
-    for row in table.rows:
-        data: dict[str, Any] = {}
-        for header, value in row.values.items():
-            data[columns[ft.field_for(header) or header]] = value
-        data = {name: data[columns[name]] for name in columns if columns[name] in data}
-        try:
-            good.append((ft.model.model_validate(data), str(table.path), row.number))
-        except ValidationError as exc:
-            for err in exc.errors():
-                loc = err["loc"][0] if err["loc"] else None
-                col = columns.get(str(loc)) if loc else None
-                where = f"rad {row.number}, kolumn {col}" if col else f"rad {row.number}"
-                if loc and not col:
-                    where = f"rad {row.number}, kolumn {ft.header_for(str(loc))}"
-                problems.append(f"{where}: {_message(err)}")
-    if problems:
-        raise FactImportError(table.path, problems)
-    return good
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: a bulk import makes millions of short-lived objects
+    and no cycles worth collecting, and each collection pass would walk all of them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def _message(err: Any) -> str:
-    msg = str(err.get("msg", ""))
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
-    if err.get("type") == "missing":
-        return "värde saknas"
-    if err.get("type") == "extra_forbidden":
-        return "okänt fält"
-    if err.get("type") == "enum":
-        return f"{err.get('input')!r} är inte ett tillåtet värde"
-    return msg
+def _stage_sheet(db: Database, sheet: Sheet, ft: FactType, progress: Progress) -> Stage:
+    """Validate every row of ``sheet`` and stage them; raise :class:`FactImportError` naming
+    every bad row (and every pair of rows with one key and different content)."""
+    columns, problems = map_columns(ft, sheet.headers)
+    if problems:
+        raise FactImportError(sheet.path, problems)
+    stage = Stage(db, ft)
+    validate = BatchValidator(ft, columns)
+    rows = 0
+    for numbers, data in batches(sheet, columns):
+        staged, bad = validate(numbers, data)
+        problems.extend(bad)
+        if not problems:
+            stage.add(staged)
+        rows += len(numbers)
+        progress(sheet.path, rows, sheet.share_read(), False)
+    problems = problems or stage.conflicts(columns.headers)
+    if problems:
+        raise FactImportError(sheet.path, problems)
+    return stage
 
 
 def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = None,
-                 org: str = DEFAULT_ORG) -> ImportReport:
+                 org: str = DEFAULT_ORG, progress: Progress | None = None) -> ImportReport:
     """Import each file, as facts of organisation ``org``, in its own transaction. The first
-    rejected file raises; earlier files stay."""
+    rejected file raises; earlier files stay. ``progress`` is told of each batch of rows
+    (default: a progress bar on stderr when it is a terminal, for files over 10 000 rows)."""
     org = check_org(org)
+    progress = progress or terminal_progress()
     report = ImportReport()
     for p in paths:
         path = Path(p)
         try:
-            tables = read_table(path)
+            sheets = read_sheets(path)
+            with _collector_paused(), db.atomic():
+                report.files.extend(_import_sheets(db, path, sheets, kind, org, progress))
         except ReadError as exc:
             raise FactImportError(path, [str(exc).removeprefix(f"{path}: ")]) from None
-        validated = []
-        for table in tables:
-            ft = fact_type(kind) if kind and not table.kind_hint else guess_kind(table)
-            validated.append((ft, table, validate_table(table, ft)))
-        with db.atomic():
-            for ft, table, items in validated:
-                changed, unchanged = upsert_facts(db, ft, items, org)
-                report.files.append(
-                    ImportResult(str(path), ft.name, org, len(table.rows), changed, unchanged)
-                )
+        finally:
+            progress(path, 0, None, True)
     return report
+
+
+def _import_sheets(db: Database, path: Path, sheets: list[Sheet], kind: str | None, org: str,
+                   progress: Progress) -> list[ImportResult]:
+    """Stage and merge each sheet of one file, inside the file's transaction."""
+    results = []
+    try:
+        for sheet in sheets:
+            ft = fact_type(kind) if kind and not sheet.kind_hint else guess_kind(sheet)
+            stage = _stage_sheet(db, sheet, ft, progress)
+            changed = stage.merge(org, str(path))
+            stage.drop()
+            results.append(ImportResult(str(path), ft.name, org, stage.rows, changed,
+                                        stage.rows - changed))
+    finally:
+        for sheet in sheets:
+            sheet.close()
+    return results

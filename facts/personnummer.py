@@ -12,18 +12,23 @@ from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.se import personnummer
 
+_NOT_DIGIT = re.compile(r"\D")
+_SHAPE = re.compile(r"(\d{6}|\d{8})[-+]\d{4}")
+
 
 def _normalise(candidate: str) -> str:
     """``YYMMDD-NNNN`` / ``YYYYMMDD-NNNN`` (a ``+`` kept: it says the person is 100+)."""
-    digits = re.sub(r"\D", "", candidate)
+    digits = _NOT_DIGIT.sub("", candidate)
     sep = "+" if "+" in candidate else "-"
     return f"{digits[:-4]}{sep}{digits[-4:]}"
 
 
 def is_personnummer(candidate: str) -> bool:
     """True if ``candidate`` (one number, any accepted format) is a valid pnr or samordningsnr."""
+    if len(_NOT_DIGIT.sub("", candidate)) not in (10, 12):  # the common case: no number at all
+        return False
     number = _normalise(candidate)
-    if not re.fullmatch(r"(\d{6}|\d{8})[-+]\d{4}", number):
+    if not _SHAPE.fullmatch(number):
         return False
     if personnummer.is_valid(number):
         return True
@@ -36,5 +41,5 @@ def is_personnummer(candidate: str) -> bool:
         personnummer.get_birth_date(real_day)
     except ValidationError:
         return False
-    digits = re.sub(r"\D", "", number)
+    digits = _NOT_DIGIT.sub("", number)
     return luhn.is_valid(digits[-10:])

@@ -4,13 +4,12 @@ Each fact type has its own table whose columns are the model's fields plus prove
 ``_source`` (file), ``_row`` (row in that file), ``_imported_at`` (UTC), ``_hash`` (of the
 fact's content) and ``_rev`` (the store revision that last changed it). Upserts go by natural
 key; a row whose content is unchanged is left alone, so importing a file twice changes
-nothing.
+nothing. :mod:`facts.stage` brings a whole file in; :func:`upsert_facts` writes models.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -154,9 +153,16 @@ def fact_record(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="json")
 
 
+def digest(values: tuple[Any, ...]) -> str:
+    """The content hash of a fact's JSON-mode field values, in the model's field order: a
+    BLAKE2b of their ``repr`` (``None`` and ``'None'``, ``1`` and ``'1'`` differ). Only
+    equality matters: an unchanged fact keeps its hash, so re-importing it writes nothing."""
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+
+
 def content_hash(record: dict[str, Any]) -> str:
-    payload = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """The hash of a :func:`fact_record` (its values in field order)."""
+    return digest(tuple(record.values()))
 
 
 def current_rev(db: Database) -> int:
@@ -164,16 +170,28 @@ def current_rev(db: Database) -> int:
     return int(row[0]) if row else 0
 
 
-def _upsert_sql(ft: FactType, columns: list[str]) -> str:
-    """``INSERT … ON CONFLICT DO UPDATE … WHERE the content changed``: an unchanged row is not
+def fact_columns(ft: FactType) -> list[str]:
+    """The columns of a fact table in the order the store writes them."""
+    return [ORG, *ft.model.model_fields, *PROVENANCE]
+
+
+def upsert_clause(ft: FactType, columns: list[str]) -> str:
+    """``ON CONFLICT (key) DO UPDATE … WHERE the content changed``: an unchanged row is not
     written (its ``_rev`` stays), so importing a file twice changes nothing, and nothing has
     to be read first."""
-    cols = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
     conflict = ", ".join(f'"{c}"' for c in primary_key(ft))
     updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in primary_key(ft))
-    return (f'INSERT INTO "{ft.table}" ({cols}) VALUES ({marks}) ON CONFLICT ({conflict}) '
-            f'DO UPDATE SET {updates} WHERE "_hash" IS NOT excluded."_hash"')
+    return f'ON CONFLICT ({conflict}) DO UPDATE SET {updates} WHERE "_hash" IS NOT excluded."_hash"'
+
+
+def imported_at() -> str:
+    """``_imported_at`` of facts written now (UTC, seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def bump_rev(db: Database, rev: int) -> None:
+    """Record that revision ``rev`` changed facts."""
+    db.execute("UPDATE _bevaka_meta SET value = ? WHERE key = 'facts_rev'", [str(rev)])
 
 
 def upsert_facts(
@@ -184,12 +202,14 @@ def upsert_facts(
 
     Must be called inside a transaction by the caller if atomicity across files matters.
     """
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    now = imported_at()
     rev = current_rev(db) + 1
-    columns = [ORG, *ft.model.model_fields, *PROVENANCE]
-    sql = _upsert_sql(ft, columns)
+    columns = fact_columns(ft)
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    sql = f'INSERT INTO "{ft.table}" ({names}) VALUES ({marks}) {upsert_clause(ft, columns)}'
     total = changed = 0
-    batch: list[list[Any]] = []
+    batch: list[tuple[Any, ...]] = []
 
     def flush() -> int:
         cur = db.conn.executemany(sql, batch)
@@ -197,17 +217,15 @@ def upsert_facts(
         return max(cur.rowcount, 0)
 
     for model, source, row in items:
-        record = fact_record(model)
-        record.update(org=org, _source=source, _row=row, _imported_at=now,
-                      _hash=content_hash(record), _rev=rev)
-        batch.append([record[c] for c in columns])
+        values = tuple(fact_record(model).values())
+        batch.append((org, *values, source, row, now, digest(values), rev))
         total += 1
         if len(batch) >= BATCH_ROWS:
             changed += flush()
     if batch:
         changed += flush()
     if changed:
-        db.execute("UPDATE _bevaka_meta SET value = ? WHERE key = 'facts_rev'", [str(rev)])
+        bump_rev(db, rev)
     return changed, total - changed
 
 

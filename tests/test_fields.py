@@ -275,6 +275,53 @@ def test_any_cell_in_any_column_is_a_fact_or_a_validation_error(data: st.DataObj
     content_hash(fact_record(model))  # a valid fact can be stored
 
 
+# ---- remembered parsers ------------------------------------------------------------------
+
+
+def _remembering_parsers() -> dict[str, Any]:
+    """Every field validator of every fact type that remembers results (``.plain`` is the
+    parser it wraps), by ``type.field``."""
+    found: dict[str, Any] = {}
+    for ft in TYPES:
+        for name, info in ft.model.model_fields.items():
+            for meta in info.metadata:
+                parse = getattr(meta, "func", None)
+                if hasattr(parse, "plain"):
+                    found[f"{ft.name}.{name}"] = parse
+    return found
+
+
+REMEMBERING = _remembering_parsers()
+_TEXTS = st.one_of(
+    st.text(max_size=12), st.from_regex(r"\s?\d{2,4}-?\d{1,2}-?\d{1,2}\s?", fullmatch=True),
+    st.from_regex(r"-?\d{1,6}([.,]\d{0,3})?( ?%)?", fullmatch=True),
+    st.sampled_from(["240628", "20240230", "45471", "45471.0", " 2024 ", "1936.0", "Ja", "nej",
+                     "X", "Bistand_AO", "a@b.se", "Anna Svensson", "mars, sep", "3,9", "o", ""]),
+)
+
+
+def _outcome(parse: Any, cell: Any) -> tuple[str, type, str]:
+    try:
+        value = parse(cell)
+    except ValueError as exc:
+        return "fel", type(exc), str(exc)
+    return "ok", type(value), repr(value)
+
+
+def test_the_shared_types_remember_their_parsers() -> None:
+    assert {"decision.decided_on", "decision.executed_on", "decision.officer", "decision.area",
+            "decision.birth_year", "control_point.months_measured"} <= set(REMEMBERING)
+
+
+@settings(max_examples=500)
+@given(st.sampled_from(sorted(REMEMBERING)), st.one_of(_TEXTS, _CELLS))
+def test_a_remembered_parser_agrees_with_the_plain_one(field: str, cell: Any) -> None:
+    parse = REMEMBERING[field]
+    expected = _outcome(parse.plain, cell)
+    assert _outcome(parse, cell) == expected  # the first time: parsed (and remembered)
+    assert _outcome(parse, cell) == expected  # again: remembered, or parsed again after an error
+
+
 # ---- real files into a real store --------------------------------------------------------
 
 CONTROL_HEADERS = ["Plan", "Nr", "Rutin/System (område)", "Kontrollmoment", "Kontrollansvarig",

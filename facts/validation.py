@@ -1,0 +1,117 @@
+"""Validate a sheet's rows as facts of one type, a batch at a time.
+
+The header row is mapped to fields once per file (with :meth:`FactType.field_for`, the one
+place that decides which header is which field). Each batch of rows is validated by one call
+of a pydantic ``TypeAdapter(list[model])`` — the model is the one definition of a valid row —
+and, when every row of it is good, becomes staging rows: the JSON-mode values, the row number
+and the content hash. A bad row is ``rad N, kolumn X: …``, as the person sees the file.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from facts.readers import ABSENT, Sheet
+from facts.store import digest
+from facts.types import FactType
+
+BATCH_ROWS = 500  # rows per validation call and executemany() into the stage (measured best)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """A sheet's columns as fields: ``fields[i]`` is column i's field, ``headers`` the
+    header each field has in the file."""
+
+    fields: list[str]
+    headers: dict[str, str]
+
+
+def map_columns(ft: FactType, headers: list[str]) -> tuple[Columns, list[str]]:
+    """The sheet's columns as fields of ``ft``, and a problem per header that is no field or
+    a field a column before it already is. (A header written twice is one column: its last
+    cell counts.)"""
+    problems: list[str] = []
+    by_field: dict[str, str] = {}
+    fields = {h: ft.field_for(h) for h in headers}
+    for header, name in fields.items():
+        if name is None:
+            problems.append(f"kolumn {header!r}: okänd rubrik för {ft.title_sv.lower()}")
+        elif name in by_field:
+            problems.append(f"kolumn {header!r}: samma fält som kolumn {by_field[name]!r}")
+        else:
+            by_field[name] = header
+    return Columns([fields[h] or h for h in headers], by_field), problems
+
+
+def batches(sheet: Sheet, columns: Columns, size: int = BATCH_ROWS
+            ) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
+    """The sheet's rows ``size`` at a time, as row numbers and ``{field: cell}`` dicts."""
+    fields = columns.fields
+    while chunk := list(islice(sheet.rows, size)):
+        numbers = [number for number, _ in chunk]
+        # not strict: a short row has no cells for the last columns (their fields' defaults apply)
+        if sheet.sparse:
+            data = [{f: c for f, c in zip(fields, cells, strict=False) if c is not ABSENT}
+                    for _, cells in chunk]
+        else:
+            data = [dict(zip(fields, cells, strict=False)) for _, cells in chunk]
+        yield numbers, data
+
+
+@functools.cache
+def _adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+class BatchValidator:
+    """Validates batches of one sheet's rows as facts of ``ft``."""
+
+    def __init__(self, ft: FactType, columns: Columns):
+        self.ft, self.columns = ft, columns
+        self.adapter = _adapter(ft.model)
+
+    def __call__(self, numbers: list[int], data: list[dict[str, Any]]
+                 ) -> tuple[list[tuple[Any, ...]], list[str]]:
+        """``(staging rows, [])`` for a good batch, ``([], problems)`` for one with a bad row."""
+        try:
+            models = self.adapter.validate_python(data)
+        except ValidationError as exc:
+            return [], [self._problem(numbers, err) for err in exc.errors()]
+        staged = []
+        for number, record in zip(numbers, self.adapter.dump_python(models, mode="json"),
+                                  strict=True):
+            values = tuple(record.values())
+            staged.append((*values, number, digest(values)))
+        return staged, []
+
+    def _problem(self, numbers: list[int], err: Any) -> str:
+        index, *loc = err["loc"]
+        number = numbers[index]
+        name = str(loc[0]) if loc else None
+        column = self.columns.headers.get(name) if name else None
+        if name and not column:
+            column = self.ft.header_for(name)
+        where = f"rad {number}, kolumn {column}" if column else f"rad {number}"
+        return f"{where}: {message(err)}"
+
+
+def message(err: Any) -> str:
+    """A pydantic error as the Swedish text after ``rad N, kolumn X:``."""
+    msg = str(err.get("msg", ""))
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if msg.startswith(prefix):
+            msg = msg[len(prefix):]
+    if err.get("type") == "missing":
+        return "värde saknas"
+    if err.get("type") == "extra_forbidden":
+        return "okänt fält"
+    if err.get("type") == "enum":
+        return f"{err.get('input')!r} är inte ett tillåtet värde"
+    return msg
