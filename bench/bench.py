@@ -55,17 +55,28 @@ PAIRS = [
 
 
 def rounds_of(setting: Setting, phase: str, rounds: int, source: str | None = None,
-              keep: str | None = None, opts: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    return [run(setting, phase, source, keep if r == 0 else None, opts) for r in range(rounds)]
+              opts: dict[str, Any] | None = None, copy: bool = True) -> list[dict[str, Any]]:
+    """Up to ``rounds`` runs of a phase that prepares nothing, fewer once the phase budget
+    is spent."""
+    out: list[dict[str, Any]] = []
+    while len(out) < rounds and sum(r["wall"] for r in out) < setting.phase_budget:
+        out.append(run(setting, phase, source, None, opts, copy=copy))
+    return out
 
 
 def measure_pair(setting: Setting, pair: Pair, rounds: int) -> dict[str, list[dict[str, Any]]]:
+    """bevaka and the floor, alternating which goes first; the first round keeps its
+    databases for later phases. Rounds stop early once the phase budget is spent."""
     out: dict[str, list[dict[str, Any]]] = {"bevaka": [], "floor": []}
+    spent = 0.0
     for r in range(rounds):
+        if r and spent >= setting.phase_budget:
+            break
         sides = [(side, i) for i, side in enumerate(("bevaka", "floor"))]
         for side, i in sides if r % 2 == 0 else sides[::-1]:
             keep = pair.keep[i] if r == 0 else None
             out[side].append(run(setting, f"{side}.{pair.key}", pair.source[i], keep))
+            spent += out[side][-1]["wall"]
     return out
 
 
@@ -75,7 +86,9 @@ def setting_for(args: argparse.Namespace, n: int, work: Path) -> tuple[Setting, 
 
     shape = reg.prepare(work, n, args.as_of, args.rules_source)
     window = load_config(work / reg.CONFIG_FILE).rules.resolved_window_days
-    return Setting(work, args.as_of, window, args.timeout, set(args.profile or [])), shape
+    setting = Setting(work, args.as_of, window, args.timeout, args.phase_budget,
+                      set(args.profile or []))
+    return setting, shape
 
 
 def measure_size(args: argparse.Namespace, n: int, work: Path,
@@ -92,16 +105,18 @@ def measure_size(args: argparse.Namespace, n: int, work: Path,
         res["pairs"][pair.key] = measure_pair(setting, pair, rounds)
     say("log growth")
     res["log"] = run(setting, "bevaka.log-growth", "checked.db")
-    say(f"{args.days} daily runs (budget {args.runs_budget:.0f} s)")
+    budget = args.runs_budget if args.runs_budget is not None else (
+        30.0 if n <= args.scale_from else 300.0)
+    say(f"{args.days} daily runs (budget {budget:.0f} s)")
     res["runs"] = run(setting, "bevaka.daily-runs", "checked.db", "runs.db",
-                      {"days": args.days, "budget": args.runs_budget})
+                      {"days": args.days, "budget": budget})
     say("audit verify")
-    res["verify"] = rounds_of(setting, "bevaka.audit-verify", rounds, "runs.db")
-    res["hash"] = rounds_of(setting, "floor.audit-verify", rounds, None, None,
+    res["verify"] = rounds_of(setting, "bevaka.audit-verify", rounds, "runs.db", copy=False)
+    res["hash"] = rounds_of(setting, "floor.audit-verify", rounds, None,
                             report.hash_opts(res["runs"], res["verify"]))
     if reference is None:
         say("naive durable_rules")
-        res["naive"] = rounds_of(setting, "naive.rebuild", rounds, "floor-raw.db")
+        res["naive"] = rounds_of(setting, "naive.rebuild", rounds, "floor-raw.db", copy=False)
     else:
         res["reference"] = reference
     res["seconds"] = time.perf_counter() - t0
@@ -118,7 +133,7 @@ def measure_reference(args: argparse.Namespace, n: int, work: Path) -> dict[str,
     run(setting, "bevaka.cold", "imported.db", "checked.db")
     return {"n": n,
             "notify": rounds_of(setting, "bevaka.notify", rounds, "checked.db"),
-            "naive": rounds_of(setting, "naive.rebuild", rounds, "floor-raw.db")}
+            "naive": rounds_of(setting, "naive.rebuild", rounds, "floor-raw.db", copy=False)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,11 +143,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="date of the first run; later runs are the day after")
     ap.add_argument("--rounds", type=int, help="rounds per phase (default 3 up to 1e5, 1 above)")
     ap.add_argument("--days", type=int, default=365, help="daily runs before audit verify")
-    ap.add_argument("--runs-budget", type=float, default=90.0,
-                    help="seconds for the daily runs; fewer runs are scaled to --days")
+    ap.add_argument("--runs-budget", type=float,
+                    help="seconds for the daily runs (default 30 up to --scale-from, 300 above); "
+                    "fewer runs than --days are scaled")
+    ap.add_argument("--phase-budget", type=float, default=20.0,
+                    help="no further round of a phase once its rounds took this many seconds")
     ap.add_argument("--scale-from", type=int, default=100_000,
                     help="above this size naive durable_rules is measured here and scaled")
-    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds per child process")
+    ap.add_argument("--timeout", type=float, default=1200.0, help="seconds per child process")
     ap.add_argument("--work", type=Path, help="keep the generated files and databases here")
     ap.add_argument("--profile", action="append", metavar="PHASE",
                     help="cProfile a child phase, e.g. bevaka.daily (repeatable)")

@@ -117,14 +117,16 @@ def hash_opts(runs: dict[str, Any], verify: Results) -> dict[str, int]:
 
 
 class Table:
-    HEADER = ("phase", "bevaka", "floor", "× floor", "peak RSS", "measured", "target", "result")
+    HEADER = ("phase", "rounds", "bevaka", "floor", "× floor", "peak RSS", "measured", "target",
+              "result")
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, ...]] = []
         self.rss: list[tuple[float, str]] = []
 
     def add(self, phase: str, bevaka: Results | float | None, floor: Results | float | None,
-            measured: str, target: str, result: str, rss: float | None = None) -> None:
+            measured: str, target: str, result: str, rss: float | None = None,
+            rounds: int = 1) -> None:
         bt = med(bevaka) if isinstance(bevaka, list) else bevaka
         ft = med(floor) if isinstance(floor, list) else floor
         if isinstance(bevaka, list):
@@ -134,8 +136,10 @@ class Table:
                 measured, result = f"bevaka: {failed}", "MISS"
         if rss is not None:
             self.rss.append((rss, phase))
-        self.rows.append((phase, t(bt), t(ft), x(ratio(bt, ft)), mb(rss), measured, target,
-                          result))
+        if isinstance(bevaka, list):
+            rounds = len(ok(bevaka))
+        self.rows.append((phase, str(rounds), t(bt), t(ft), x(ratio(bt, ft)), mb(rss), measured,
+                          target, result))
 
     def markdown(self) -> str:
         lines = ["| " + " | ".join(self.HEADER) + " |",
@@ -235,7 +239,8 @@ def _audit(tab: Table, res: dict[str, Any], n: int) -> None:
     okay = first(res["verify"], "ok")
     measured = f"{rows:,} rows of {k} runs verified{note}" + ("" if okay else ", NOT OK")
     tab.add(f"audit verify after {days} runs", vb, vf, measured, "≤ 10 s (at 1e5)",
-            verdict(vb <= 10 if vb is not None else None, n, VERIFY_TARGET_N), peak(res["verify"]))
+            verdict(vb <= 10 if vb is not None else None, n, VERIFY_TARGET_N), peak(res["verify"]),
+            len(ok(res["verify"])))
     log = res["log"]
     grown = log.get("payload_bytes")
     tab.add("log growth, run with nothing changed", log.get("seconds"), None,

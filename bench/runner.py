@@ -29,6 +29,7 @@ class Setting:
     as_of: date
     window_days: int
     timeout: float
+    phase_budget: float
     profile: set[str]
 
 
@@ -45,17 +46,18 @@ def _copy(src: Path, dst: Path) -> None:
 
 
 def run(setting: Setting, phase: str, source: str | None = None, keep: str | None = None,
-        opts: dict[str, Any] | None = None) -> dict[str, Any]:
+        opts: dict[str, Any] | None = None, copy: bool = True) -> dict[str, Any]:
     """Run ``phase`` on a copy of ``source`` (a database in the size's ``db/`` folder, or a
-    new file); move the result to ``keep`` if given. Returns the child's result, or
-    ``{"error": …}``."""
+    new file), or on ``source`` itself for a phase that only reads (``copy=False``); copy
+    the result to ``keep`` if given. Returns the child's result, or ``{"error": …}``."""
     dbs = setting.work / "db"
     dbs.mkdir(exist_ok=True)
-    db = dbs / f"_{phase}.db"
-    out = db.with_suffix(".json")
-    _remove(db)
-    if source is not None:
-        _copy(dbs / source, db)
+    db = dbs / f"_{phase}.db" if copy or source is None else dbs / source
+    out = dbs / f"_{phase}.json"
+    if copy:
+        _remove(db)
+        if source is not None:
+            _copy(dbs / source, db)
     cmd = [sys.executable, str(CHILD), phase, "--work", str(setting.work), "--db", str(db),
            "--out", str(out), "--as-of", setting.as_of.isoformat(),
            "--window-days", str(setting.window_days), "--opts", json.dumps(opts or {})]
@@ -75,5 +77,6 @@ def run(setting: Setting, phase: str, source: str | None = None, keep: str | Non
         result = {"error": f"timeout > {setting.timeout:.0f} s"}
     result["wall"] = time.perf_counter() - t0
     out.unlink(missing_ok=True)
-    _remove(db)
+    if copy:
+        _remove(db)
     return result
