@@ -106,7 +106,7 @@ def measure_size(args: argparse.Namespace, n: int, work: Path,
     say("log growth")
     res["log"] = run(setting, "bevaka.log-growth", "checked.db")
     budget = args.runs_budget if args.runs_budget is not None else (
-        30.0 if n <= args.scale_from else 300.0)
+        20.0 if n <= args.scale_from else 300.0)
     say(f"{args.days} daily runs (budget {budget:.0f} s)")
     res["runs"] = run(setting, "bevaka.daily-runs", "checked.db", "runs.db",
                       {"days": args.days, "budget": budget})
@@ -144,9 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, help="rounds per phase (default 3 up to 1e5, 1 above)")
     ap.add_argument("--days", type=int, default=365, help="daily runs before audit verify")
     ap.add_argument("--runs-budget", type=float,
-                    help="seconds for the daily runs (default 30 up to --scale-from, 300 above); "
+                    help="seconds for the daily runs (default 20 up to --scale-from, 300 above); "
                     "fewer runs than --days are scaled")
-    ap.add_argument("--phase-budget", type=float, default=20.0,
+    ap.add_argument("--phase-budget", type=float, default=15.0,
                     help="no further round of a phase once its rounds took this many seconds")
     ap.add_argument("--scale-from", type=int, default=100_000,
                     help="above this size naive durable_rules is measured here and scaled")

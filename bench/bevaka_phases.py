@@ -150,7 +150,8 @@ def notify(ctx: Ctx) -> Result:
     files = summary["notify"]["files"]
     res["messages"] = len(files)
     res["reminders"] = summary["notify"]["queue"]["reminders"]
-    res["bytes"] = sum((ctx.scratch / p).stat().st_size for p in files)
+    sizes = [(ctx.scratch / p).stat().st_size for p in files]
+    res["bytes"], res["largest_bytes"] = sum(sizes), max(sizes, default=0)
     res["findings"] = summary["findings"]
     return res
 

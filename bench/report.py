@@ -126,7 +126,7 @@ class Table:
 
     def add(self, phase: str, bevaka: Results | float | None, floor: Results | float | None,
             measured: str, target: str, result: str, rss: float | None = None,
-            rounds: int = 1) -> None:
+            rounds: int | None = 1) -> None:
         bt = med(bevaka) if isinstance(bevaka, list) else bevaka
         ft = med(floor) if isinstance(floor, list) else floor
         if isinstance(bevaka, list):
@@ -138,8 +138,8 @@ class Table:
             self.rss.append((rss, phase))
         if isinstance(bevaka, list):
             rounds = len(ok(bevaka))
-        self.rows.append((phase, str(rounds), t(bt), t(ft), x(ratio(bt, ft)), mb(rss), measured,
-                          target, result))
+        self.rows.append((phase, "–" if rounds is None else str(rounds), t(bt), t(ft),
+                          x(ratio(bt, ft)), mb(rss), measured, target, result))
 
     def markdown(self) -> str:
         lines = ["| " + " | ".join(self.HEADER) + " |",
@@ -211,7 +211,8 @@ def _notify(tab: Table, res: dict[str, Any], n: int, smaller: Results | None,
     reminders = first(p["bevaka"], "reminders") or 0
     messages = first(p["bevaka"], "messages") or 0
     text = (f"{messages:,} messages, {reminders:,} reminders, "
-            f"{nbytes(first(p['bevaka'], 'bytes') or 0)}")
+            f"{nbytes(first(p['bevaka'], 'bytes') or 0)} (largest "
+            f"{nbytes(first(p['bevaka'], 'largest_bytes') or 0)})")
     if (first(p["floor"], "messages"), first(p["floor"], "reminders")) != (messages, reminders):
         text += (f" (floor: {first(p['floor'], 'messages')} messages, "
                  f"{first(p['floor'], 'reminders')} reminders)")
@@ -300,7 +301,7 @@ def render_size(res: dict[str, Any], smaller: dict[str, Any] | None) -> str:
     top = max(tab.rss) if tab.rss else None
     tab.add("peak RSS, every phase", None, None,
             f"highest: {top[1]}" if top else "–", "≤ 300 MB",
-            verdict(top[0] <= 300 if top else None, n), top[0] if top else None)
+            verdict(top[0] <= 300 if top else None, n), top[0] if top else None, None)
     oracle = checks(res)
     bad = [k for k, v in oracle.items() if v != "OK"]
     shape = res["shape"]
