@@ -48,7 +48,7 @@ PAIRS = [
     Pair("daily"),
     Pair("change"),
     Pair("one-fact"),
-    Pair("rebuild"),
+    Pair("rebuild", keep=("rebuilt.db", None)),
     Pair("report-ivo"),
     Pair("notify"),
 ]
@@ -103,7 +103,9 @@ def measure_size(args: argparse.Namespace, n: int, work: Path,
     for pair in PAIRS:
         say(pair.key)
         res["pairs"][pair.key] = measure_pair(setting, pair, rounds)
-    say("log growth")
+    say("inventories, log growth")
+    for db in ("checked.db", "rebuilt.db"):
+        res[f"inventory {db}"] = run(setting, "bevaka.inventory", db, copy=False)
     res["log"] = run(setting, "bevaka.log-growth", "checked.db")
     budget = args.runs_budget if args.runs_budget is not None else (
         20.0 if n <= args.scale_from else 300.0)
@@ -111,9 +113,9 @@ def measure_size(args: argparse.Namespace, n: int, work: Path,
     res["runs"] = run(setting, "bevaka.daily-runs", "checked.db", "runs.db",
                       {"days": args.days, "budget": budget})
     say("audit verify")
+    res["inventory runs.db"] = run(setting, "bevaka.inventory", "runs.db", copy=False)
     res["verify"] = rounds_of(setting, "bevaka.audit-verify", rounds, "runs.db", copy=False)
-    res["hash"] = rounds_of(setting, "floor.audit-verify", rounds, None,
-                            report.hash_opts(res["runs"], res["verify"]))
+    res["hash"] = rounds_of(setting, "floor.audit-verify", rounds, None, report.hash_opts(res))
     if reference is None:
         say("naive durable_rules")
         res["naive"] = rounds_of(setting, "naive.rebuild", rounds, "floor-raw.db", copy=False)

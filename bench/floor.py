@@ -62,9 +62,11 @@ def connect(ctx: Ctx, three_months: str = "calendar") -> sqlite3.Connection:
 
 
 def _findings(conn: sqlite3.Connection, as_of: date, window_days: int,
-              case: str | None = None) -> oracle.Findings:
+              case: str | None = None, scan: bool = False) -> oracle.Findings:
     params = {"d": as_of.isoformat(), "w": (as_of - timedelta(days=window_days)).isoformat()}
     sql = FINDINGS if case is None else FINDINGS + " AND id = :id"
+    if scan:
+        sql = sql.replace("FROM clocks", "FROM clocks NOT INDEXED")
     return {(rule, i): s for rule, i, s in conn.execute(sql, {**params, "id": case})}
 
 
@@ -130,12 +132,17 @@ def cold(ctx: Ctx) -> Result:
 
 
 def daily(ctx: Ctx) -> Result:
+    """The query; then, for comparison only, the same query without the index."""
     res: Result = {}
     with timed(res):
         conn = connect(ctx)
         got = _findings(conn, ctx.next_day, ctx.window_days)
         conn.close()
     res["check"] = _check(ctx, got, "daily", ctx.next_day)
+    with timed(res, "scan_seconds"):
+        conn = connect(ctx)
+        _findings(conn, ctx.next_day, ctx.window_days, scan=True)
+        conn.close()
     return res
 
 
