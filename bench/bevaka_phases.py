@@ -29,8 +29,7 @@ def _got(ev: Any) -> oracle.Findings:
 
 def _check(ctx: Ctx, ev: Any, label: str, as_of: date, *files: str,
            three_months: str = "calendar") -> str:
-    rows = oracle.register(*(ctx.work / f for f in (reg.CSV_FILE, *files)))
-    want = oracle.findings(rows, as_of, ctx.window_days, three_months)
+    want = oracle.expected(ctx.work, as_of, ctx.window_days, *files, three_months=three_months)
     return oracle.compare(label, _got(ev), want)
 
 

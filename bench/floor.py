@@ -72,9 +72,8 @@ def _findings(conn: sqlite3.Connection, as_of: date, window_days: int,
 
 def _check(ctx: Ctx, got: oracle.Findings, label: str, as_of: date, *files: str,
            three_months: str = "calendar") -> str:
-    rows = oracle.register(*(ctx.work / f for f in (reg.CSV_FILE, *files)))
-    return oracle.compare(f"floor {label}", got,
-                          oracle.findings(rows, as_of, ctx.window_days, three_months))
+    want = oracle.expected(ctx.work, as_of, ctx.window_days, *files, three_months=three_months)
+    return oracle.compare(f"floor {label}", got, want)
 
 
 def _load(conn: sqlite3.Connection, table: str, rows: Any) -> int:

@@ -17,7 +17,6 @@ from functools import cache
 from typing import Any
 
 import oracle
-import registers as reg
 from child import Ctx, Result, timed
 
 
@@ -87,9 +86,8 @@ def rebuild(ctx: Ctx) -> Result:
                 unhandled += 1
     res["rows"] = len(rows)
     res["unhandled"] = unhandled
-    rows_now = oracle.register(ctx.work / reg.CSV_FILE)
-    res["check"] = oracle.compare("naive durable_rules", got,
-                                  oracle.findings(rows_now, as_of, ctx.window_days, three))
+    want = oracle.expected(ctx.work, as_of, ctx.window_days, three_months=three)
+    res["check"] = oracle.compare("naive durable_rules", got, want)
     return res
 
 

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from registers import read_register
+from registers import CSV_FILE, read_register
 
 CLOCK_A, CLOCK_B = "ivo.ej-verkstallt", "ivo.avbrott"
 LAWS = ("SoL", "LSS")
@@ -74,6 +74,14 @@ def register(*paths: Path) -> list[dict[str, str]]:
         for row in read_register(path):
             by_id[row["id"]] = row
     return list(by_id.values())
+
+
+def expected(folder: Path, as_of: date, window_days: int, *changes: str,
+             three_months: str = "calendar") -> Findings:
+    """The findings as of ``as_of`` after importing the size's register and then ``changes``
+    (file names in ``folder``)."""
+    rows = register(*(folder / f for f in (CSV_FILE, *changes)))
+    return findings(rows, as_of, window_days, three_months)
 
 
 def findings(rows: list[dict[str, str]], as_of: date, window_days: int,

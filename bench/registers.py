@@ -81,7 +81,7 @@ def write_configs(folder: Path, rules_source: Path) -> None:
     shutil.copytree(rules_source / "ivo", folder / "rules" / "ivo", dirs_exist_ok=True)
     roles = "\n".join(f'{r} = "{address(r)}"' for r in [ESCALATION_ROLE, *OFFICERS])
     base = ("# Written by bench/registers.py: the IVO pack only, an address per role.\n"
-            '[rules]\ndir = "rules"\n\n'
+            '[rules]\nshipped = false\nlocal = ["rules"]\n\n'
             f"[roles]\n{roles}\n")
     (folder / CONFIG_FILE).write_text(base, encoding="utf-8")
     (folder / CONFIG_90_FILE).write_text(
