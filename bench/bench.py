@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.config import Config
 
     args.rules_source = Config(base_dir=HERE).rules_dir
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still remove the temp folder
     root = args.work or Path(tempfile.mkdtemp(prefix="bevaka-bench-"))
     t0 = time.perf_counter()
     results: list[dict[str, Any]] = []
