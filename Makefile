@@ -44,11 +44,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # Not tests: measurements with a table of targets (bench/README.md). bench-1m takes about an hour.
+# BENCH_ARGS adds options, e.g. make bench BENCH_ARGS="--work /tmp/bench --json /tmp/bench.json"
 bench: $(STAMP)
-	$(BIN)/python bench/bench.py --n 10000 --n 100000
+	$(BIN)/python bench/bench.py --n 10000 --n 100000 $(BENCH_ARGS)
 
 bench-1m: $(STAMP)
-	nice -n 10 $(BIN)/python bench/bench.py --n 1000000
+	nice -n 10 $(BIN)/python bench/bench.py --n 1000000 $(BENCH_ARGS)
 
 docs: $(STAMP)
 	$(BIN)/python docs/gen_cli_reference.py
