@@ -46,7 +46,7 @@ PAIRS = [
     Pair("import-csv", (None, None), ("imported.db", "floor-raw.db")),
     Pair("import-xlsx", (None, None)),
     Pair("cold", ("imported.db", "floor-raw.db"), ("checked.db", "floor.db")),
-    Pair("daily"),
+    Pair("daily", keep=("daily.db", None)),
     Pair("change"),
     Pair("one-fact"),
     Pair("rebuild", keep=("rebuilt.db", None)),
@@ -105,7 +105,7 @@ def measure_size(args: argparse.Namespace, n: int, work: Path,
         say(pair.key)
         res["pairs"][pair.key] = measure_pair(setting, pair, rounds)
     say("inventories, log growth")
-    for db in ("checked.db", "rebuilt.db"):
+    for db in ("checked.db", "daily.db", "rebuilt.db"):
         res[f"inventory {db}"] = run(setting, "bevaka.inventory", db, copy=False)
     res["log"] = run(setting, "bevaka.log-growth", "checked.db")
     budget = args.runs_budget if args.runs_budget is not None else (

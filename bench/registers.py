@@ -8,7 +8,8 @@ One folder per size holds:
 * ``andring-1.csv``: one decision that changed;
 * ``config.toml``: only the IVO pack (a copy of the shipped one in ``rules/``) and a
   ``[roles]`` address for every officer and for ``enhetschef`` (the escalation role);
-* ``config-90.toml``: the same with ``[params] three_months = "90-days"`` (the rule change).
+* ``config-90.toml``: the rule change: the next version of both IVO rules (``rules-v2/``,
+  otherwise unchanged) with ``[params] three_months = "90-days"``.
 
 ``read_register`` is the one plain-``csv`` reader the oracle and the SQLite floor share.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Iterable
 from datetime import date
@@ -78,14 +80,24 @@ def read_register(path: Path) -> list[dict[str, str]]:
 
 
 def write_configs(folder: Path, rules_source: Path) -> None:
+    """The IVO pack as shipped in ``rules/``, and as the next version of each rule in
+    ``rules-v2/`` (the rule change, together with ``three_months = "90-days"``)."""
     shutil.copytree(rules_source / "ivo", folder / "rules" / "ivo", dirs_exist_ok=True)
+    shutil.copytree(rules_source / "ivo", folder / "rules-v2" / "ivo", dirs_exist_ok=True)
+    for rule in (folder / "rules-v2" / "ivo").glob("*.yaml"):
+        text = rule.read_text(encoding="utf-8")
+        bumped = re.sub(r"^version: (\d+)$", lambda m: f"version: {int(m[1]) + 1}", text,
+                        flags=re.MULTILINE)
+        rule.write_text(bumped, encoding="utf-8")
     roles = "\n".join(f'{r} = "{address(r)}"' for r in [ESCALATION_ROLE, *OFFICERS])
-    base = ("# Written by bench/registers.py: the IVO pack only, an address per role.\n"
-            '[rules]\nshipped = false\nlocal = ["rules"]\n\n'
-            f"[roles]\n{roles}\n")
-    (folder / CONFIG_FILE).write_text(base, encoding="utf-8")
+
+    def config(rules: str, params: str = "") -> str:
+        return ("# Written by bench/registers.py: the IVO pack only, an address per role.\n"
+                f'[rules]\nshipped = false\nlocal = ["{rules}"]\n\n{params}[roles]\n{roles}\n')
+
+    (folder / CONFIG_FILE).write_text(config("rules"), encoding="utf-8")
     (folder / CONFIG_90_FILE).write_text(
-        base + '\n[params]\nthree_months = "90-days"\n', encoding="utf-8")
+        config("rules-v2", '[params]\nthree_months = "90-days"\n\n'), encoding="utf-8")
 
 
 def prepare(folder: Path, n: int, as_of: date, rules_source: Path) -> dict[str, object]:
