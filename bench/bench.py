@@ -28,7 +28,6 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
-import registers as reg  # noqa: E402
 import report  # noqa: E402
 from runner import Setting, run  # noqa: E402
 
@@ -82,14 +81,15 @@ def measure_pair(setting: Setting, pair: Pair, rounds: int) -> dict[str, list[di
 
 
 def setting_for(args: argparse.Namespace, n: int, work: Path) -> tuple[Setting, dict[str, Any]]:
-    """Write the size's files (unless already there) and the settings of its children."""
-    from engine.config import load_config
-
-    shape = reg.prepare(work, n, args.as_of, args.rules_source)
-    window = load_config(work / reg.CONFIG_FILE).rules.resolved_window_days
-    setting = Setting(work, args.as_of, window, args.timeout, args.phase_budget,
+    """Write the size's files (unless already there, in a child) and the settings of its
+    children."""
+    setting = Setting(work, args.as_of, 0, args.timeout, args.phase_budget,
                       set(args.profile or []))
-    return setting, shape
+    prepared = run(setting, "registers.prepare", opts={"n": n})
+    if "error" in prepared:
+        raise SystemExit(f"N={n}: writing the registers failed ({prepared['error']})")
+    setting.window_days = int(prepared["window_days"])
+    return setting, prepared["shape"]
 
 
 def measure_size(args: argparse.Namespace, n: int, work: Path,
@@ -158,11 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", action="append", metavar="PHASE",
                     help="cProfile a child phase, e.g. bevaka.daily (repeatable)")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
+    ap.add_argument("--report", type=Path, metavar="JSON",
+                    help="print the tables of an earlier --json file; measure nothing")
     args = ap.parse_args(argv)
+    if args.report:
+        saved = json.loads(args.report.read_text(encoding="utf-8"))
+        print(report.render(saved["results"], saved["wall"], saved["machine"]))
+        return report.exit_code(saved["results"])
 
-    from engine.config import Config
-
-    args.rules_source = Config(base_dir=HERE).rules_dir
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still remove the temp folder
     root = args.work or Path(tempfile.mkdtemp(prefix="bevaka-bench-"))
     t0 = time.perf_counter()
@@ -179,10 +182,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.work is None:
             shutil.rmtree(root, ignore_errors=True)
-    wall = time.perf_counter() - t0
+    wall, machine = time.perf_counter() - t0, _machine()
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    print(report.render(results, wall, _machine()))
+        args.json.write_text(json.dumps({"results": results, "wall": wall, "machine": machine},
+                                        indent=1), encoding="utf-8")
+    print(report.render(results, wall, machine))
     return report.exit_code(results)
 
 

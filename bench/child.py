@@ -55,7 +55,17 @@ class Ctx:
 
 
 def peak_rss_mb() -> float:
+    """``ru_maxrss`` in MB. Linux carries the parent's peak over into a child started with
+    fork/vfork + exec, which is why the parent stays small."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
+def hwm_mb() -> float | None:
+    """``VmHWM`` (peak RSS of this program's own memory, new at exec), a cross-check."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    return None
 
 
 @contextmanager
@@ -66,6 +76,7 @@ def timed(result: Result, key: str = "seconds") -> Iterator[None]:
     yield
     result[key] = time.perf_counter() - t0
     result["rss_mb"] = peak_rss_mb()
+    result["hwm_mb"] = hwm_mb()
 
 
 def db_content(path: Path) -> dict[str, int]:
@@ -86,7 +97,8 @@ def file_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
 
 
-MODULES = {"bevaka": "bevaka_phases", "floor": "floor", "naive": "naive"}
+MODULES = {"bevaka": "bevaka_phases", "floor": "floor", "naive": "naive",
+           "registers": "registers"}
 
 
 def phase(name: str) -> Callable[[Ctx], Result]:
@@ -105,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--as-of", type=date.fromisoformat, required=True)
-    ap.add_argument("--window-days", type=int, required=True)
+    ap.add_argument("--window-days", type=int, default=0)
     ap.add_argument("--opts", type=json.loads, default={})
     ap.add_argument("--profile", action="store_true", help="cProfile the phase to stderr")
     args = ap.parse_args(argv)

@@ -12,6 +12,7 @@ One folder per size holds:
   otherwise unchanged) with ``[params] three_months = "90-days"``.
 
 ``read_register`` is the one plain-``csv`` reader the oracle and the SQLite floor share.
+``prepare`` runs in a child process of its own (``registers.prepare``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from _gen import OFFICERS, Row, changes, decision_rows, one_change
+from child import Ctx, Result
 
 # Register column -> generator field, in the order municipalities export them.
 COLUMNS = {
@@ -125,3 +127,16 @@ def prepare(folder: Path, n: int, as_of: date, rules_source: Path) -> dict[str, 
              "changed": len(changed)}
     stamp.write_text(json.dumps({"key": key, "shape": shape}), encoding="utf-8")
     return shape
+
+
+def prepare_phase(ctx: Ctx) -> Result:
+    """``prepare`` in a child: the parent never holds the generated rows, so its peak RSS,
+    which every child's ``ru_maxrss`` starts from, stays that of a bare interpreter."""
+    from engine.config import Config, load_config
+
+    shape = prepare(ctx.work, int(ctx.opts["n"]), ctx.as_of, Config(base_dir=ctx.work).rules_dir)
+    window = load_config(ctx.work / CONFIG_FILE).rules.resolved_window_days
+    return {"shape": shape, "window_days": window}
+
+
+PHASES = {"registers.prepare": prepare_phase}

@@ -51,7 +51,7 @@ def run(setting: Setting, phase: str, source: str | None = None, keep: str | Non
     new file), or on ``source`` itself for a phase that only reads (``copy=False``); copy
     the result to ``keep`` if given. Returns the child's result, or ``{"error": …}``."""
     dbs = setting.work / "db"
-    dbs.mkdir(exist_ok=True)
+    dbs.mkdir(parents=True, exist_ok=True)
     db = dbs / f"_{phase}.db" if copy or source is None else dbs / source
     out = dbs / f"_{phase}.json"
     if copy:
