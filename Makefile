@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := demo-out
 
-.PHONY: demo test lint venv clean bench docs sysdeps
+.PHONY: demo test lint venv clean bench bench-1m docs sysdeps
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 or 3.12 is needed (set PY=python3.12 to use 3.12)."; exit 1; }
@@ -43,8 +43,13 @@ lint: $(STAMP)
 	$(BIN)/mypy bevaka engine facts notifications
 	$(BIN)/lint-imports
 
+# Not tests: measurements with a table of targets (bench/README.md). bench-1m takes about an hour.
+# BENCH_ARGS adds options, e.g. make bench BENCH_ARGS="--work /tmp/bench --json /tmp/bench.json"
 bench: $(STAMP)
-	$(BIN)/python bench/bench_evaluate.py --n 10000 --n 100000
+	$(BIN)/python bench/bench.py --n 10000 --n 100000 $(BENCH_ARGS)
+
+bench-1m: $(STAMP)
+	nice -n 10 $(BIN)/python bench/bench.py --n 1000000 $(BENCH_ARGS)
 
 docs: $(STAMP)
 	$(BIN)/python docs/gen_cli_reference.py
