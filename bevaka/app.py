@@ -35,6 +35,7 @@ from engine.audit import record_run, runs
 from engine.audit_verify import VerifyResult, state_at, verify
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
+from engine.decisions import decider
 from engine.delta import changes
 from engine.diff import diff_rulesets
 from engine.evaluate import Outcome, RuleSets, evaluate, load_ruleset, run
@@ -164,7 +165,8 @@ class Bevaka:
         window = self.config.rules.resolved_window_days
         record_run(self.db, outcome.evaluation,
                    lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
-                                   outcome.failure_findings()), command)
+                                   outcome.failure_findings()), command,
+                   decide=decider(self.db, outcome.rulesets, as_of))
         return outcome
 
     def explain(self, finding_id: str, as_of: date, org: str | None = None) -> dict[str, Any]:
