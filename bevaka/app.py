@@ -31,8 +31,8 @@ from sqlite_utils import Database
 
 from bevaka.scheduling import serve
 from bevaka.schema import open_database
-from engine.audit import record_run, runs
-from engine.audit_verify import VerifyResult, state_at, verify
+from engine.audit import decisions_for_run, record_run, runs
+from engine.audit_verify import UnknownRun, VerifyResult, state_at, verify
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
 from engine.decisions import decider
@@ -42,6 +42,7 @@ from engine.evaluate import Outcome, RuleSets, evaluate, load_ruleset, run
 from engine.explain import explain_finding, why_not
 from engine.findings import Evaluation
 from engine.ivo import IvoReport, build_report, write_report
+from engine.replay import Replayed, replay_run
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
 from engine.state import status_counts
@@ -248,6 +249,37 @@ class Bevaka:
         one organisation, or all)."""
         state = state_at(self.db, run_id)
         return [s for s in state if org is None or s["org"] == check_org(org)]
+
+    def audit_show(self, run_id: str, finding_id: str | None = None) -> list[dict[str, Any]]:
+        """The decision records of run ``run_id`` (of one finding): how each new or changed
+        finding was decided, masked by the log's policy."""
+        self._known_run(run_id)
+        found = decisions_for_run(self.db, run_id, finding_id)
+        if finding_id is not None and not found:
+            raise UnknownRun(f"ingen beslutspost för {finding_id!r} i körning {run_id}; en post "
+                             "skrivs bara när bevakningen var ny eller ändrades i körningen")
+        return found
+
+    def audit_replay(self, run_id: str, finding_id: str | None = None,
+                     rules_dir: str | Path | None = None) -> list[Replayed]:
+        """Decide the records of run ``run_id`` (of one finding) again, with each rule at its
+        recorded revision and with the current rules (or those in ``rules_dir``)."""
+        records = self.audit_show(run_id, finding_id)
+        if not records:
+            return []
+
+        def current(org: str) -> RuleSet:
+            if rules_dir is not None:
+                return load_ruleset(self.config, org, rules_dir=rules_dir)
+            return self.rulesets.for_org(org)
+
+        return replay_run(self.db, run_id, current, self.config.rules.resolved_window_days,
+                          finding_id)
+
+    def _known_run(self, run_id: str) -> None:
+        if not self.db.execute("SELECT 1 FROM audit_log WHERE run_id = ? AND kind = 'run'",
+                               [run_id]).fetchone():
+            raise UnknownRun(f"ingen körning {run_id!r} i revisionsloggen; se bevaka audit log")
 
     # ---- the service ----------------------------------------------------------------------
 
