@@ -21,11 +21,15 @@ venv: $(STAMP)
 demo: $(STAMP)
 	BEVAKA=$(BIN)/bevaka bash examples/demo.sh $(DEMO_DIR)
 
-# The audit tests edit the log with the sqlite3 command-line tool, as an auditor would.
+# The audit tests edit the log with the sqlite3 command-line tool, as an auditor would; the web
+# tests drive Debian's chromium through Playwright (which cannot download a browser here).
 sysdeps:
 	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing the sqlite3 command-line tool (used by the tests)"; \
 	  { apt-get update -qq && apt-get install -y -qq sqlite3; } >/dev/null 2>&1 || \
 	  echo "Could not install sqlite3; install it with your package manager (apt-get install sqlite3)"; }
+	@test -x /usr/bin/chromium || { echo "Installing chromium (the web view's browser tests)"; \
+	  { apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
+	  echo "Could not install chromium; install it with your package manager (apt-get install chromium)"; }
 
 test: $(STAMP) sysdeps
 	$(BIN)/ruff check .

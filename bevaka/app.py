@@ -19,7 +19,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cached_property
@@ -46,10 +48,17 @@ from engine.replay import Replayed, replay_run
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
 from engine.state import status_counts
+from facts.errors import UserError
 from facts.importer import ImportReport, import_files
 from facts.orgs import check_org
+from facts.store import organisations
 from notifications import NotifyResult, SendResult, notify, send_pending
+from notifications.calendar import Feed, build_feed
 from notifications.due import select_due
+from notifications.published import for_recipient, published
+from notifications.web.app import check_bind
+from notifications.web.app import serve as serve_web
+from notifications.web.snapshot import make_snapshot
 
 
 class Bevaka:
@@ -215,9 +224,61 @@ class Bevaka:
                                       dry_run=dry_run, out_dir=out_dir)
         return {**self._summary(ev, as_of), "notify": result.to_dict()}
 
+    def calendar(self, who: str, org: str | None = None) -> Feed:
+        """The calendar feed (iCalendar text) of a role key or address in ``org``: its
+        deadlines in the last logged state, open ones with an alarm ``[rules] warn_days``
+        before, met ones cancelled (see :mod:`notifications.calendar`)."""
+        o = self.org(org)
+        roles = self.config.roles_for(o)
+        key = who.strip().lower()
+        if key not in roles and "@" not in key:
+            known = ", ".join(sorted(roles))
+            raise UserError(f"--role {who!r}: ingen roll med det namnet i {o}; ange en roll "
+                            f"({known}) eller en e-postadress")
+        last = self.db.execute("SELECT a.recorded_at FROM run_state r JOIN audit_log a ON "
+                               "a.run_id = r.run_id AND a.kind = 'run' WHERE r.org = ?",
+                               [o]).fetchone()
+        if last is None:
+            raise UserError(f"ingen loggad körning för {o}; kör bevaka check eller bevaka run först")
+        rows = list(published(self.db, self.config, {o: self.rulesets.for_org(o)}))
+        return build_feed(for_recipient(rows, key), f"{who} ({o})", self.config.rules.warn_days,
+                          datetime.fromisoformat(last[0]))
+
     def send_pending(self) -> SendResult:
         """Send what is pending in the outbox (the service's retry job)."""
         return send_pending(self.db, self.config)
+
+    # ---- the web view ----------------------------------------------------------------------
+
+    def web_snapshot(self, out: str | Path) -> dict[str, Any]:
+        """Write the web view's snapshot to ``out`` and verify its audit log: the chain status
+        the view shows (:func:`engine.audit_verify.verify` on the served file)."""
+        path = Path(out)
+        orgs = organisations(self.db)
+        make_snapshot(self.db, self.db_path, self.config,
+                      {o: self.rulesets.for_org(o) for o in orgs}, path)
+        snap = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+        try:
+            result = verify(snap)
+        finally:
+            snap.close()
+        return {**result.to_dict(), "snapshot": str(path),
+                "snapshot_at": datetime.now(ZoneInfo(self.config.schedule.timezone))
+                .isoformat(timespec="seconds")}
+
+    def web(self, host: str = "127.0.0.1", port: int = 8001, token: str | None = None,
+            snapshot: str | Path | None = None,
+            started: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """Serve the read-only web view (Datasette) of a snapshot of the database until
+        interrupted; beyond loopback only with ``token`` (see :mod:`notifications.web.app`).
+        ``started`` gets the chain status before the server starts."""
+        check_bind(host, token)
+        with tempfile.TemporaryDirectory(prefix="bevaka-web-") as tmp:
+            path = Path(snapshot) if snapshot else Path(tmp) / "bevaka.db"
+            chain = self.web_snapshot(path)
+            if started:
+                started(chain)
+            serve_web(path, chain, self.config.rules.warn_days, host, port, token)
 
     # ---- rules ----------------------------------------------------------------------------
 

@@ -250,17 +250,14 @@ def rule_sources(db: Database) -> dict[str, dict[str, Any]]:
     return out
 
 
-def change_counts(db: Database, org: str, ids: list[str]) -> dict[str, int]:
-    """How many change records the log holds for each of ``ids`` (of ``org``)."""
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS _count_ids (id TEXT PRIMARY KEY)")
-    db.execute("DELETE FROM temp._count_ids")
-    db.conn.executemany("INSERT OR IGNORE INTO temp._count_ids VALUES (?)", [(i,) for i in ids])
-    rows = db.execute(
-        f"SELECT k.id, (SELECT count(*) FROM audit_log WHERE kind = 'finding' "
-        f"AND {_field('org')} = ? AND {_field('id')} = k.id AND {_field('op')} IS NOT NULL) "
-        f"FROM temp._count_ids k", [org]).fetchall()
-    db.execute("DELETE FROM temp._count_ids")
-    return {i: int(n) for i, n in rows}
+def change_counts(db: Database, orgs: list[str]) -> dict[tuple[str, str], int]:
+    """(org, id) → how many change records the log holds for that finding (read from the
+    index of change records, not from the payloads)."""
+    marks = ", ".join("?" for _ in orgs)
+    rows = db.execute(f"SELECT {_field('org')}, {_field('id')}, count(*) FROM audit_log "
+                      f"WHERE kind = 'finding' AND {_field('org')} IN ({marks}) "
+                      f"AND {_field('op')} IS NOT NULL GROUP BY 1, 2", orgs).fetchall()
+    return {(str(o), str(i)): int(n) for o, i, n in rows}
 
 
 def findings_for_run(db: Database, run_id: str) -> list[dict[str, Any]]:
