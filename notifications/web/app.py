@@ -26,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from datasette.app import Datasette
+from datasette.database import Database
 from datasette.plugins import pm
 
 from facts.errors import UserError
 from notifications.web import plugin
-from notifications.web.metadata import SETTINGS, metadata
+from notifications.web.metadata import DB, SETTINGS, metadata
 
 TEMPLATES = Path(__file__).parent / "templates"
 ASGI = Callable[[dict[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]],
@@ -57,8 +58,13 @@ def datasette(snapshot: Path, chain: dict[str, Any], warn_days: int) -> Datasett
     """Datasette over ``snapshot`` (immutable) with the Swedish metadata and the plugin."""
     if not pm.is_registered(plugin):
         pm.register(plugin, name="bevaka-web")
-    return Datasette(immutables=[str(snapshot)], metadata=metadata(chain, warn_days),
-                     template_dir=str(TEMPLATES), settings=SETTINGS)
+    ds = Datasette(metadata=metadata(chain, warn_days), template_dir=str(TEMPLATES),
+                   settings=SETTINGS)
+    # is_mutable=False: SQLite's immutable=1 (read-only, never locked), whatever the file's name
+    ds.add_database(Database(ds, path=str(snapshot), is_mutable=False), name=DB)
+    if "_memory" in ds.databases:  # Datasette adds an empty in-memory database without files
+        ds.remove_database("_memory")
+    return ds
 
 
 class TokenGuard:
