@@ -43,22 +43,33 @@ from engine.diff import diff_rulesets
 from engine.evaluate import Outcome, RuleSets, evaluate, load_ruleset, run
 from engine.explain import explain_finding, why_not
 from engine.findings import Evaluation
-from engine.ivo import IvoReport, build_report, write_report
+from engine.ivo import IvoReport, build_report, quarter_label
+from engine.ivo_avgift import avgift_report
+from engine.ivo_kf import KfReport, check_reconciled, reconcile
+from engine.ivo_worksheet import Worksheet, worksheet
 from engine.replay import Replayed, replay_run
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
 from engine.state import status_counts
 from facts.errors import UserError
 from facts.importer import ImportReport, import_files
+from facts.kinds_ivo import IVO_REPORTED, IvoReported
 from facts.orgs import check_org
-from facts.store import organisations
+from facts.store import organisations, upsert_facts
 from notifications import NotifyResult, SendResult, notify, send_pending
 from notifications.calendar import Feed, build_feed
 from notifications.due import select_due
 from notifications.published import for_recipient, published
+from notifications.reports.ivo_avgift import write_avgift
+from notifications.reports.ivo_kf import write_kf
+from notifications.reports.ivo_report import DEFAULT_FORMATS, write_report
+from notifications.reports.ivo_revision import write_revision
+from notifications.reports.ivo_worksheet import write_worksheet
 from notifications.web.app import check_bind
 from notifications.web.app import serve as serve_web
 from notifications.web.snapshot import make_snapshot
+
+ALL_FORMATS = frozenset({"csv", "xlsx", "html", "pdf"})
 
 
 class Bevaka:
@@ -194,18 +205,90 @@ class Bevaka:
 
     # ---- reports --------------------------------------------------------------------------
 
-    def report_ivo(self, quarter: str, out_dir: str | Path | None = None,
-                   org: str | None = None) -> tuple[IvoReport, list[Path]]:
-        """The IVO quarter report of ``org`` (logged as a run), and its CSV/XLSX files if
-        ``out_dir``."""
-        parse_quarter(quarter)  # a mistyped quarter is reported before the database is opened
+    def quarter(self, quarter: str, org: str | None = None,
+                command: str | None = None) -> IvoReport:
+        """The IVO quarter's snapshot of ``org``: one evaluation as of the quarter's last day,
+        logged as a run, sorted into the report's lists. The IVO, KF, auditors' and worksheet
+        reports are all made from it."""
+        label = quarter_label(quarter)  # a mistyped quarter is reported before the database opens
         o = self.org(org)
         _, end = parse_quarter(quarter)
-        label = f"{end.year}Q{(end.month - 1) // 3 + 1}"
-        rep = build_report(self.db, self._logged(end, o, f"report ivo --quarter {label}",
-                                                 listed=True), quarter, o)
-        files = write_report(rep, out_dir) if out_dir else []
+        ev = self._logged(end, o, command or f"report ivo --quarter {label}", listed=True)
+        return build_report(self.db, ev, label, o)
+
+    def mark_reported(self, quarter: str, reported_on: date, org: str | None = None) -> None:
+        """Mark ``quarter`` as reported to IVO on ``reported_on`` (a fact of the organisation;
+        the reporting-window reminders stop). The next logged run records the command."""
+        label = quarter_label(quarter)
+        fact = IvoReported(quarter=label, reported_on=reported_on)
+        db = self.database(create=True)
+        with db.atomic():
+            upsert_facts(db, IVO_REPORTED, [(fact, "bevaka report ivo --mark-reported", 1)],
+                         self.org(org))
+
+    def report_ivo(self, quarter: str, out_dir: str | Path | None = None,
+                   org: str | None = None, formats: frozenset[str] = DEFAULT_FORMATS,
+                   mark_reported: date | None = None) -> tuple[IvoReport, list[Path]]:
+        """The IVO quarter report of ``org`` (logged as a run), and its files if ``out_dir``
+        (only when the three reports of the quarter agree: ``ReconciliationError``).
+        ``mark_reported``: first mark the quarter as reported on that date."""
+        label = quarter_label(quarter)
+        command = f"report ivo --quarter {label}"
+        if mark_reported is not None:
+            self.mark_reported(label, mark_reported, org)
+            command += f" --mark-reported {mark_reported.isoformat()}"
+        rep = self.quarter(label, org, command)
+        files: list[Path] = []
+        if out_dir:
+            check_reconciled(rep)
+            files = write_report(rep, out_dir, formats)
         return rep, files
+
+    def report_kf(self, quarter: str, out_dir: str | Path | None = None, org: str | None = None,
+                  formats: frozenset[str] = ALL_FORMATS) -> tuple[KfReport, list[Path]]:
+        """The statistics report to kommunfullmäktige (SoL 34 kap. 3 §, LSS 28 h §) from the
+        quarter's snapshot; raises ``ReconciliationError`` if it disagrees with the others."""
+        rep = self.quarter(quarter, org, f"report kf --quarter {quarter_label(quarter)}")
+        kf, _ = check_reconciled(rep)
+        files = write_kf(kf, out_dir, self.config.org_name(rep.org), rep.evaluation.run_id,
+                         formats) if out_dir else []
+        return kf, files
+
+    def report_revision(self, quarter: str, out_dir: str | Path | None = None,
+                        org: str | None = None, formats: frozenset[str] = ALL_FORMATS,
+                        ) -> tuple[dict[str, Any], list[Path]]:
+        """The auditors' report: the quarter's decisions with run id, rule revision and why."""
+        rep = self.quarter(quarter, org, f"report revision --quarter {quarter_label(quarter)}")
+        _, data = check_reconciled(rep)
+        files = write_revision(data, out_dir, self.config.org_name(rep.org),
+                               formats) if out_dir else []
+        return data, files
+
+    def report_individrapport(self, quarter: str, out_dir: str | Path, org: str | None = None,
+                              formats: frozenset[str] = frozenset({"xlsx", "pdf"}),
+                              ) -> tuple[Worksheet, list[Path]]:
+        """The individrapport worksheets (XLSX, PDF) for IVO's e-tjänst: the only files with
+        a birth date (in IVO's pseudo-identifier)."""
+        rep = self.quarter(quarter, org,
+                           f"report individrapport --quarter {quarter_label(quarter)}")
+        check_reconciled(rep)
+        ws = worksheet(rep)
+        return ws, write_worksheet(ws, out_dir, self.config.org_name(rep.org), formats)
+
+    def report_avgift(self, as_of: date, out_dir: str | Path | None = None,
+                      org: str | None = None, formats: frozenset[str] = ALL_FORMATS,
+                      ) -> tuple[dict[str, Any], list[Path]]:
+        """Särskild avgift exposure as of ``as_of`` (an estimate, never IVO's decision)."""
+        o = self.org(org)
+        ev = self._logged(as_of, o, f"report avgift --as-of {as_of.isoformat()}", listed=False)
+        data = avgift_report(self.db, self.config, self.rulesets.for_org(o), o, as_of)
+        data["run_id"] = ev.run_id
+        files = write_avgift(data, out_dir, self.config.org_name(o), formats) if out_dir else []
+        return data, files
+
+    def reconciliation(self, rep: IvoReport) -> list[dict[str, Any]]:
+        """The differences between the quarter's three reports (empty when they agree)."""
+        return [d.to_dict() for d in reconcile(rep)]
 
     # ---- reminders ------------------------------------------------------------------------
 

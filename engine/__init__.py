@@ -16,7 +16,7 @@ package to the facts store and the notifications)::
 from engine.config import Config, ConfigError, load_config
 from engine.evaluate import evaluate, load_ruleset
 from engine.findings import Evaluation, Finding, Status
-from engine.ivo import IvoReport, ivo_report, write_report
+from engine.ivo import IvoReport, ivo_report
 
 __all__ = [
     "Config",
@@ -29,5 +29,4 @@ __all__ = [
     "ivo_report",
     "load_config",
     "load_ruleset",
-    "write_report",
 ]

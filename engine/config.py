@@ -83,6 +83,24 @@ class ScheduleConfig(_Section):
         return v
 
 
+class IvoConfig(_Section):
+    """``[ivo]``: the municipality's own settings for the särskild-avgift estimate (never IVO's
+    decision): the time it holds reasonable before the estimate counts months, the monthly cost
+    of each insats, and how many days before the two-year limit the report warns."""
+
+    reasonable_months: int = Field(3, ge=0)
+    alert_days: int = Field(90, ge=0)
+    monthly_cost: dict[str, float] = {}
+
+    @field_validator("monthly_cost")
+    @classmethod
+    def _costs(cls, v: dict[str, float]) -> dict[str, float]:
+        for insats, kr in v.items():
+            if kr < 0:
+                raise ValueError(f"månadskostnaden för {insats!r} kan inte vara negativ")
+        return v
+
+
 class OrgSection(_Section):
     """``[org]``: the organisation of commands run without ``--org``."""
 
@@ -116,6 +134,7 @@ class Config(_Section):
     smtp: SmtpConfig = SmtpConfig()
     notify: NotifyConfig = NotifyConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    ivo: IvoConfig = IvoConfig()
 
     base_dir: Path = Path(".")
 

@@ -11,7 +11,8 @@ export BEVAKA_DB="$OUT/bevaka.db" BEVAKA_CONFIG=config.toml
 
 echo "== 1. Import Nyköping (register as XLSX with Swedish headers, agreements 2024 and 2026 as YAML)"
 $BEVAKA import --org nykoping/von examples/beslut-2024.xlsx examples/nykoping-2024.yaml \
-  examples/nykoping-2026.yaml examples/inlamnade-2024.csv
+  examples/nykoping-2026.yaml examples/inlamnade-2024.csv examples/ivo-handelser-2024.yaml \
+  examples/ivo-rapporteringsperioder.yaml
 
 echo; echo "== 2. Rules: validate and run the examples inside the rule files"
 $BEVAKA rules validate
@@ -21,8 +22,12 @@ echo; echo "== 3. Check Nyköping as of $AS_OF (open and recently met deadlines)
 $BEVAKA check --org nykoping/von --as-of "$AS_OF" --status overdue --status due --status upcoming
 $BEVAKA check --org nykoping/von --as-of "$AS_OF" --json > "$OUT/findings-$AS_OF.json"
 
-echo; echo "== 4. IVO quarter report 2024Q4 (Nyköping)"
-$BEVAKA report ivo --org nykoping/von --quarter 2024Q4 --out "$OUT/ivo"
+echo; echo "== 4. The IVO quarter 2024Q4 (Nyköping): IVO report, KF statistics, auditors, worksheets, avgift"
+$BEVAKA report ivo --org nykoping/von --quarter 2024Q4 --out "$OUT/ivo" --format csv,xlsx,html,pdf
+$BEVAKA report kf --org nykoping/von --quarter 2024Q4 --out "$OUT/ivo"
+$BEVAKA report revision --org nykoping/von --quarter 2024Q4 --out "$OUT/ivo"
+$BEVAKA report individrapport --org nykoping/von --quarter 2024Q4 --out "$OUT/individrapport"
+$BEVAKA report avgift --org nykoping/von --as-of "$AS_OF" --out "$OUT/ivo" --format csv,xlsx
 
 echo; echo "== 5. The main job (evaluate, audit log, reminders) as a dry run: .eml files, nothing sent"
 $BEVAKA notify --as-of "$AS_OF" --dry-run --out "$OUT/eml"
@@ -44,6 +49,7 @@ echo
 echo "Done. Files:"
 echo "  database          $OUT/bevaka.db"
 echo "  findings (JSON)   $OUT/findings-$AS_OF.json"
-echo "  IVO report        $OUT/ivo/ivo-2024Q4.csv, $OUT/ivo/ivo-2024Q4.xlsx"
+echo "  IVO quarter       $OUT/ivo/{ivo,kf,revision}-2024Q4.{csv,xlsx,html,pdf}, $OUT/ivo/avgift-$AS_OF.*"
+echo "  worksheets        $OUT/individrapport/individrapport-2024Q4.{xlsx,pdf} (birth dates: keep private)"
 echo "  reminder e-mails  $OUT/eml/*.eml ($(ls "$OUT"/eml/*.eml 2>/dev/null | wc -l) files)"
 echo "Try: BEVAKA_DB=$OUT/bevaka.db $BEVAKA explain ivo.ej-verkstallt/D-2024-003 --as-of $AS_OF"

@@ -49,6 +49,8 @@ both readings and never reportable):
               2025-02-04 / 90d 2025-02-02: upcoming, not overdue, not in Q4
 
 Notes (Anteckning) and reasons (Orsak) hold no personal data: no names, no personnummer.
+The edge cases have an invented birth date (Födelsedatum) for IVO's pseudo-identifier in the
+individrapport worksheets; the other rows have the birth year only.
 """
 
 from __future__ import annotations
@@ -67,9 +69,9 @@ STEM = "beslut-2024"
 
 HEADERS = [
     "Ärende", "Lag", "Verksamhet", "Insats", "Beslutsdatum", "Verkställd", "Avbrott",
-    "Återupptagen", "Kön", "Födelseår", "Handläggare", "Orsak", "Anteckning",
+    "Återupptagen", "Kön", "Födelseår", "Födelsedatum", "Handläggare", "Orsak", "Anteckning",
 ]
-DATE_COLUMNS = {"Beslutsdatum", "Verkställd", "Avbrott", "Återupptagen"}
+DATE_COLUMNS = {"Beslutsdatum", "Verkställd", "Avbrott", "Återupptagen", "Födelsedatum"}
 
 # Handläggare: role keys from config.toml [roles], by area.
 OFFICER = {"ÄO": "bistand_ao", "FSO": "bistand_fso", "IFO": "ifo"}
@@ -193,6 +195,16 @@ TEXT_DATES: dict[tuple[str, str], str] = {
 FIXED_TIME = datetime(2025, 1, 10, 8, 0, 0)
 
 
+def birth_date(r: Decision) -> date | None:
+    """An invented birth date in the birth year for the edge cases (D-2024-001 .. 012), which
+    IVO's individrapport needs (its pseudo-identifier is the birth date and sex); the ordinary
+    decisions have the year only, as most registers do."""
+    n = int(r.id[-3:])
+    if n > 12:
+        return None
+    return date(r.born, n, min(3 + 2 * n, 28))
+
+
 def records() -> list[dict[str, date | int | str | None]]:
     """The register as rows of {Swedish header: value}."""
     return [
@@ -207,6 +219,7 @@ def records() -> list[dict[str, date | int | str | None]]:
             "Återupptagen": r.resumed,
             "Kön": r.sex,
             "Födelseår": r.born,
+            "Födelsedatum": birth_date(r),
             "Handläggare": OFFICER[r.area],
             "Orsak": r.reason,
             "Anteckning": r.note,

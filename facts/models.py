@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from facts.dates import DateParseError, parse_date
 from facts.fields import (
     CaseRef,
     Date,
@@ -22,8 +23,10 @@ from facts.fields import (
     RoleOrEmail,
     Text,
     blank_as,
+    blank_to_none,
     check_case_ref,
     check_recipient,
+    derive,
     header,
     in_order,
     years,
@@ -31,7 +34,7 @@ from facts.fields import (
 from facts.personnummer import is_personnummer
 
 __all__ = [
-    "Date", "Decision", "Fact", "Law", "Meeting", "Obligation", "OptDate", "OptStr", "Sex",
+    "ClosedReason", "Date", "Decision", "Fact", "Law", "Meeting", "Obligation", "OptDate", "OptStr", "Sex",
     "Submission", "check_case_ref", "check_recipient", "looks_like_personnummer",
     "normalise_period",
 ]
@@ -59,6 +62,36 @@ class Sex(StrEnum):
     annat = "Annat"
 
 
+class ClosedReason(StrEnum):
+    """Why a decision was closed without being executed (IVO: "avslutat av annan anledning")."""
+
+    died = "avliden"
+    moved = "flyttat"
+    withdrawn = "återtagen ansökan"
+    no_need = "behov upphört"
+    other = "annan orsak"
+
+
+_CLOSED = (("avl", ClosedReason.died), ("död", ClosedReason.died), ("dog", ClosedReason.died),
+           ("flytt", ClosedReason.moved), ("återt", ClosedReason.withdrawn),
+           ("återkall", ClosedReason.withdrawn), ("tillbaka", ClosedReason.withdrawn),
+           ("behov", ClosedReason.no_need), ("annan", ClosedReason.other),
+           ("annat", ClosedReason.other))
+
+
+def closed_reason(value: Any) -> ClosedReason | None:
+    """``Avliden``, ``flyttade``, ``återtog ansökan``, ``behovet upphört``, ``annan orsak`` →
+    the reason; empty → None."""
+    text = str(value or "").strip().lower()
+    if not text:
+        return None
+    for stem, reason in _CLOSED:
+        if stem in text:
+            return reason
+    choices = ", ".join(r.value for r in ClosedReason)
+    raise ValueError(f"{value!r} är ingen avslutsorsak; skriv en av: {choices}")
+
+
 _SEX = {"man": "Man", "m": "Man", "kvinna": "Kvinna", "k": "Kvinna", "kv": "Kvinna",
         "annat": "Annat", "x": "Annat", "male": "Man", "female": "Kvinna"}
 
@@ -78,11 +111,34 @@ class Decision(Fact):
                                  "Återupptaget datum", default=None)
     sex: Sex | None = header("Kön", default=None)
     birth_year: Annotated[int | None, years(1890, 2100, what="födelseår", missing=None,
-                                           dates=True)] = header(
-        "Födelseår", "Födelsedatum", "birth_date", default=None)
+                                           dates=True)] = header("Födelseår", default=None)
+    # The birth date is kept only for IVO's pseudo-identifier in the individrapport
+    # worksheets (engine.ivo_worksheet); it is never shown anywhere else.
+    birth_date: OptDate = header("Födelsedatum", default=None)
     officer: OptRoleOrEmail = header("Handläggare", "Ansvarig handläggare", default=None)
     reason: OptStr = header("Orsak", "Skäl", default=None)
     note: OptStr = header("Anteckning", "Ant", "Kommentar", default=None)
+    closed_on: OptDate = header("Avslutat", "Avslutsdatum", "Avslutat datum", default=None)
+    closed_reason: ClosedReason | None = header("Avslutsorsak", "Orsak till avslut", default=None)
+    lov_wait_from: OptDate = header("Väntar på valt utförare", "LOV-väntan från",
+                                    "Valt utförare (LOV)", default=None)
+
+    @derive
+    def _birth_year(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The birth year follows from the birth date when the register gives only the date."""
+        if blank_to_none(data.get("birth_year")) is None:
+            try:
+                born = parse_date(data.get("birth_date"))
+            except DateParseError:
+                return data  # birth_date's own validator reports it
+            if born is not None:
+                data["birth_year"] = born.year
+        return data
+
+    @field_validator("closed_reason", mode="before")
+    @classmethod
+    def _closed_reason(cls, v: Any) -> Any:
+        return closed_reason(v)
 
     @field_validator("law", mode="before")
     @classmethod
@@ -105,12 +161,19 @@ class Decision(Fact):
         return _SEX[key]
 
     _order = in_order(("decided_on", "executed_on", "verkställighetsdatum ligger före beslutsdatum"),
-                      ("interrupted_on", "resumed_on", "återupptagen före avbrottet"))
+                      ("interrupted_on", "resumed_on", "återupptagen före avbrottet"),
+                      ("decided_on", "closed_on", "avslutat före beslutsdatum"),
+                      ("decided_on", "lov_wait_from", "LOV-väntan börjar före beslutsdatum"),
+                      ("birth_date", "decided_on", "födelsedatum efter beslutsdatum"))
 
     @model_validator(mode="after")
     def _resumed(self) -> Decision:
         if self.resumed_on and not self.interrupted_on:
             raise ValueError("återupptagen utan avbrottsdatum")
+        if (self.closed_on is None) != (self.closed_reason is None):
+            raise ValueError("ett avslutat ärende behöver både Avslutat (datum) och Avslutsorsak")
+        if self.birth_date and self.birth_year and self.birth_date.year != self.birth_year:
+            raise ValueError("födelseåret stämmer inte med födelsedatumet")
         return self
 
 

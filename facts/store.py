@@ -102,6 +102,16 @@ def _add_org(db: Database) -> None:
         table.transform(pk=primary_key(ft), column_order=[ORG, *ft.key])
 
 
+@migrations(name="add_decisions_ivo_fields")
+def _add_decisions_ivo_fields(db: Database) -> None:
+    """Decisions got the birth date (for IVO's pseudo-identifier only), the closing date and
+    reason (avslutat utan verkställighet) and the LOV postponement date."""
+    table = db.table("decisions")
+    for column in ("birth_date", "closed_on", "closed_reason", "lov_wait_from"):
+        if column not in table.columns_dict:
+            table.add_column(column, str)
+
+
 @migrations(name="org_rev_index")
 def _org_rev_index(db: Database) -> None:
     """An index on (org, _rev): the daily run asks each organisation's latest revision of

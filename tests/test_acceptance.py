@@ -50,7 +50,7 @@ def test_clock_a_overdue_then_resolved_and_reported_as_executed(tmp_path: Path) 
             "severity", "recipients", "why", "legal_basis"} <= set(f)
     assert (f["status"], f["due_on"], f["late_days"]) == ("overdue", "2024-09-28", None)
     assert "2024-06-28" in f["why"] and "2 dagar" in f["why"]
-    assert f["legal_basis"] == ["SoL (2001:453) 16 kap. 6 f §"]
+    assert f["legal_basis"] == ["SoL (2001:453) 16 kap. 6 f § första stycket"]
     later = _check(runner, base, "2024-12-31")["ivo.ej-verkstallt/A-1"]
     assert (later["status"], later["late_days"]) == ("resolved", 19)
     after_new_law = _check(runner, base, "2025-07-01")
@@ -58,7 +58,7 @@ def test_clock_a_overdue_then_resolved_and_reported_as_executed(tmp_path: Path) 
 
     result = runner.invoke(cli, [*base, "report", "ivo", "--quarter", "2024Q4", "--json"])
     data = json.loads(result.output)
-    assert list(data) == ["quarter", "as_of", "SoL", "LSS", "counts"]
+    assert list(data)[:5] == ["quarter", "as_of", "SoL", "LSS", "counts"]  # issue 9 adds after
     assert (data["quarter"], data["as_of"]) == ("2024Q4", "2024-12-31")
     assert data["SoL"] == {"not_executed": [], "interrupted": [], "executed": ["A-1"]}
     assert data["LSS"] == {"not_executed": [], "interrupted": [], "executed": []}

@@ -83,9 +83,9 @@ def test_check_json_clock_a(bevaka: Bevaka) -> None:
     assert (f["rule_id"], f["rule_version"], f["subject"]) == ("ivo.ej-verkstallt", 1, "C-1")
     assert (f["due_on"], f["late_days"], f["severity"]) == ("2024-09-28", None, "high")
     assert f["recipients"] == ["bistand_ao"]
-    assert f["legal_basis"] == ["SoL (2001:453) 16 kap. 6 f §"]
+    assert f["legal_basis"] == ["SoL (2001:453) 16 kap. 6 f § första stycket"]
     assert "senast 2024-09-28" in str(f["why"]) and "2 dagar efter fristen" in str(f["why"])
-    assert findings["ivo.ej-verkstallt/C-2"]["legal_basis"] == ["LSS 28 f §"]
+    assert findings["ivo.ej-verkstallt/C-2"]["legal_basis"] == ["LSS 28 f § första stycket"]
     assert findings["ivo.ej-verkstallt/C-3"]["late_days"] == 0
     assert "context" not in f
 
@@ -137,7 +137,7 @@ def test_explain_finding(bevaka: Bevaka) -> None:
         "Varför: Beslut D-2024-001 (SoL, SÄBO) fattades 2024-06-28 och ska vara verkställt inom "
         "tre månader, senast 2024-09-28. Per 2024-09-30 är det inte verkställt, 2 dagar efter "
         "fristen, och ska rapporteras till IVO.")
-    assert lines[3] == "Rättslig grund: SoL (2001:453) 16 kap. 6 f §"
+    assert lines[3] == "Rättslig grund: SoL (2001:453) 16 kap. 6 f § första stycket"
     assert "  deadline = 2024-09-28" in lines
     assert any(x.startswith(f"Källa: {REGISTER_XLSX} rad 2 (importerad ") for x in lines)
     data = json.loads(bevaka.ok("explain", "ivo.ej-verkstallt/D-2024-001", "--as-of",

@@ -142,7 +142,9 @@ def test_a_parameter_recipient_must_hold_a_known_role(bevaka: Bevaka) -> None:
 
 def test_the_shipped_packs_declare_their_roles() -> None:
     rs = load_rules(RULES_DIR)
-    assert rs.packs["ivo"].roles == {"enhetschef": "Enhetschef"}
+    assert rs.packs["ivo"].roles == {
+        "enhetschef": "Enhetschef",
+        "ivo_rapportor": "IVO-rapportör (nämndens huvudrapportör i IVO:s e-tjänst)"}
     every = {r.value for lr in rs.rules for r in (*lr.recipients, *lr.escalate_to) if r.kind == "role"}
     declared = {k for p in rs.packs.values() for k in p.roles}
     assert every and every <= declared

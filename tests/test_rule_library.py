@@ -58,4 +58,6 @@ def test_a_pack_name_given_twice_is_an_error_until_one_is_switched_off(bevaka: B
     shipped_off = bevaka.tmp / "off.toml"
     shipped_off.write_text(f'[rules]\nshipped = false\nlocal = ["{twice.as_posix()}"]\n',
                            encoding="utf-8")
-    assert _ids(bevaka, shipped_off) == {"ivo.ej-verkstallt", "ivo.avbrott"}
+    assert _ids(bevaka, shipped_off) == {
+        "ivo.ej-verkstallt", "ivo.avbrott", "ivo.avbrott-historik", "ivo.delvis-verkstallt",
+        "ivo.rapporteringsperiod", "ivo.rapporteringsperiod-oppen"}

@@ -174,7 +174,7 @@ def test_validate_schema_type_and_template_errors(bevaka: Bevaka) -> None:
     rules = _copy_rules(bevaka.tmp)
     ej, avbrott = rules / EJ_FILE, rules / "ivo" / "avbrott.yaml"
     _edit(ej, WHEN_LINE, "wehn: \"law in ['SoL', 'LSS']\"")
-    _edit(avbrott, "when: \"interrupted_on is not null and law in ['SoL', 'LSS']\"",
+    _edit(avbrott, "when: \"interrupted_on is not null and law in ['SoL', 'LSS'] and in_history == 0\"",
           "when: \"interrupted_on + 1 > 5\"")
     _edit(avbrott, "avbröts {{ interrupted_on }}", "avbröts {{ interupted_on }}")
     problems = _validate_fails(bevaka, rules)

@@ -1,44 +1,211 @@
-"""``bevaka report …``."""
+"""``bevaka report …``: the IVO quarter (ivo, kf, revision, individrapport) and avgift."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import click
 
-from bevaka.cli.context import Ctx, global_options, org_option, pass_ctx
+from bevaka.cli import context as cx
 from bevaka.cli.output import emit_json, finish
+from facts.errors import UserError
+
+FORMATS = ("csv", "xlsx", "html", "pdf")
+
+
+def _formats(value: str, allowed: tuple[str, ...] = FORMATS) -> frozenset[str]:
+    chosen = {v.strip().lower() for v in value.split(",") if v.strip()}
+    wrong = sorted(chosen - set(allowed))
+    if wrong or not chosen:
+        raise UserError(f"--format: {', '.join(wrong) or 'inget format'} går inte; välj bland "
+                        f"{', '.join(allowed)} (kommaseparerat)")
+    return frozenset(chosen)
+
+
+def _files(files: list[Any]) -> None:
+    if files:
+        click.echo("Skrev " + ", ".join(str(f) for f in files))
+
+
+def format_option(default: str) -> Any:
+    return click.option("--format", "fmt", default=default, show_default=True,
+                        help="Filformat med --out, kommaseparerat: csv, xlsx, html, pdf.")
 
 
 @click.group()
 def report() -> None:
-    """Rapporter."""
+    """Rapporter: IVO-kvartalet (ivo, kf, revision, individrapport) och särskild avgift."""
 
 
 @report.command("ivo")
 @click.option("--quarter", required=True, help="Kvartalet, t.ex. 2024Q4.")
-@click.option("--out", "out_dir", help="Skriv CSV och XLSX i denna katalog.")
-@org_option()
+@click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
+@format_option("csv,xlsx")
+@click.option("--mark-reported", is_flag=True,
+              help="Markera kvartalet som rapporterat till IVO (påminnelserna om "
+                   "rapporteringsperioden upphör); loggas i revisionsloggen.")
+@click.option("--reported-on", help="Datum för --mark-reported (standard: i dag).")
+@cx.org_option()
 @click.option("--json", "as_json", is_flag=True)
-@global_options
-@pass_ctx
-def report_ivo(obj: Ctx, quarter: str, out_dir: str | None, org: str | None,
-               as_json: bool) -> None:
+@cx.global_options
+@cx.pass_ctx
+def report_ivo(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, mark_reported: bool,
+               reported_on: str | None, org: str | None, as_json: bool) -> None:
     """Kvartalsrapporten om ej verkställda gynnande beslut (SoL, LSS) per kvartalets sista dag.
+
+    Listorna per lag: ej verkställda, avbrott och verkställda under kvartalet; dessutom delvis
+    verkställda, avslutade utan verkställighet, LOV-väntan och tackat nej. Filerna skrivs bara
+    när kvartalets tre rapporter stämmer överens.
 
     \b
     Exempel:
         bevaka report ivo --quarter 2024Q4 --out rapporter/ --json
+        bevaka report ivo --quarter 2024Q4 --mark-reported --reported-on 2025-01-20
     """
-    rep, files = obj.app.report_ivo(quarter, out_dir, org)
+    app = obj.app
+    formats = _formats(fmt)
+    marked: date | None = cx.parse_as_of(reported_on, app) if mark_reported else None
+    if reported_on and not mark_reported:
+        raise UserError("--reported-on används tillsammans med --mark-reported")
+    rep, files = app.report_ivo(quarter, out_dir, org, formats, mark_reported=marked)
+    data = rep.to_dict()
+    data["reconciliation"] = app.reconciliation(rep)
     if as_json:
-        emit_json(rep.to_dict())
+        emit_json(data)
     else:
-        data = rep.to_dict()
         for law in ("SoL", "LSS"):
-            for cat, ids in data[law].items():
+            for cat in ("not_executed", "interrupted", "executed"):
+                ids = data[law][cat]
                 click.echo(f"{law} {cat}: {len(ids)}  {' '.join(ids)}")
-        if files:
-            click.echo("Skrev " + ", ".join(str(f) for f in files))
+            for key in ("closed", "lov_postponed", "declined_offers"):
+                if data[key][law]:
+                    click.echo(f"{law} {key}: {len(data[key][law])}  {' '.join(data[key][law])}")
+            part = data["partial"][law]["not_executed"]
+            if part:
+                click.echo(f"{law} partial: {len(part)}  {' | '.join(part)}")
+        w = data["window"]
+        click.echo(f"Rapporteringsperiod {w['opens_on']}–{w['closes_on']}; "
+                   + (f"markerat som rapporterat {data['reported']['reported_on']}"
+                      if data["reported"]["marked"] else "inte markerat som rapporterat"))
+        _files(files)
     finish(rep.evaluation.failed_rules)
+
+
+@report.command("kf")
+@click.option("--quarter", required=True, help="Kvartalet, t.ex. 2024Q4.")
+@click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
+@format_option("csv,xlsx,html,pdf")
+@cx.org_option()
+@click.option("--json", "as_json", is_flag=True)
+@cx.global_options
+@cx.pass_ctx
+def report_kf(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, org: str | None,
+              as_json: bool) -> None:
+    """Statistikrapporten till kommunfullmäktige (SoL 34 kap. 3 §, LSS 28 h §).
+
+    Antal ej verkställda beslut och avbrott per typ av insats och per tid sedan beslutet,
+    fördelade på kvinnor och män, ur samma körning som IVO-rapporten.
+
+    \b
+    Exempel:
+        bevaka report kf --quarter 2024Q4 --json
+        bevaka report kf --quarter 2024Q4 --out rapporter/
+    """
+    kf, files = obj.app.report_kf(quarter, out_dir, org, _formats(fmt))
+    if as_json:
+        emit_json(kf.to_dict())
+    else:
+        for law in ("SoL", "LSS"):
+            t = kf.by_law[law]["totals"]
+            click.echo(f"{law}: ej verkställda {t['not_executed']['kvinnor']} kvinnor, "
+                       f"{t['not_executed']['män']} män; avbrott {t['interrupted']['kvinnor']} "
+                       f"kvinnor, {t['interrupted']['män']} män ({kf.by_law[law]['citation']})")
+        _files(files)
+
+
+@report.command("revision")
+@click.option("--quarter", required=True, help="Kvartalet, t.ex. 2024Q4.")
+@click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
+@format_option("csv,xlsx,html,pdf")
+@cx.org_option()
+@click.option("--json", "as_json", is_flag=True)
+@cx.global_options
+@cx.pass_ctx
+def report_revision(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, org: str | None,
+                    as_json: bool) -> None:
+    """Underlaget för revisorerna: kvartalets beslut med körning, regelrevision och varför.
+
+    \b
+    Exempel:
+        bevaka report revision --quarter 2024Q4 --out rapporter/
+    """
+    data, files = obj.app.report_revision(quarter, out_dir, org, _formats(fmt))
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(f"Körning {data['run_id']}, regelrevision {data['rules_revision'][:12]}: "
+                   f"{len(data['rows'])} beslut")
+        _files(files)
+
+
+@report.command("individrapport")
+@click.option("--quarter", required=True, help="Kvartalet, t.ex. 2024Q4.")
+@click.option("--out", "out_dir", required=True, help="Katalogen för XLSX och PDF.")
+@format_option("xlsx,pdf")
+@cx.org_option()
+@cx.global_options
+@cx.pass_ctx
+def report_individrapport(obj: cx.Ctx, quarter: str, out_dir: str, fmt: str,
+                          org: str | None) -> None:
+    """Underlag för IVO:s e-tjänst: en individrapport per beslut, i e-tjänstens ordning.
+
+    Innehåller IVO:s personnummerformat (födelsedatum och kön): de enda filer bevaka skriver
+    med födelsedatum. Hantera dem som sekretesskyddade; skicka dem inte med e-post.
+
+    \b
+    Exempel:
+        bevaka report individrapport --quarter 2024Q4 --out /säker/katalog/
+    """
+    ws, files = obj.app.report_individrapport(quarter, out_dir, org, _formats(fmt, ("xlsx", "pdf")))
+    missing = sum(1 for r in ws.rows if r["missing"])
+    click.echo(f"{len(ws.rows)} individrapporter för {ws.quarter}"
+               + (f"; {missing} behöver kompletteras (se kolumnen Att komplettera)" if missing else ""))
+    _files(files)
+
+
+@report.command("avgift")
+@cx.as_of_option
+@click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
+@format_option("csv,xlsx,html,pdf")
+@cx.org_option()
+@click.option("--json", "as_json", is_flag=True)
+@cx.global_options
+@cx.pass_ctx
+def report_avgift(obj: cx.Ctx, as_of: str | None, out_dir: str | None, fmt: str,
+                  org: str | None, as_json: bool) -> None:
+    """Uppskattad risk för särskild avgift per beslut (en uppskattning, inte IVO:s beslut).
+
+    Lägsta och högsta avgift efter beslutsdatum (från 2026-01-01 15 000–1 500 000 kr), en
+    uppskattning ur [ivo] monthly_cost och reasonable_months i config.toml, och en varning
+    före tvåårsgränsen.
+
+    \b
+    Exempel:
+        bevaka report avgift --as-of 2025-12-31 --json
+    """
+    app = obj.app
+    data, files = app.report_avgift(cx.parse_as_of(as_of, app), out_dir, org, _formats(fmt))
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(data["label"])
+        t = data["totals"]
+        click.echo(f"{t['decisions']} beslut: lägst {t['floor']} kr, högst {t['ceiling']} kr, "
+                   f"uppskattat {t['estimate']} kr ({t['without_cost']} utan månadskostnad)")
+        for ref in data["alerts"]:
+            click.echo(f"Varning: tvåårsgränsen närmar sig för {ref}")
+        _files(files)
 
 
 COMMANDS = [report]
