@@ -22,7 +22,8 @@ demo: $(STAMP)
 	BEVAKA=$(BIN)/bevaka bash examples/demo.sh $(DEMO_DIR)
 
 # The audit tests edit the log with the sqlite3 command-line tool, as an auditor would; the IVO
-# reports' PDFs are made by WeasyPrint (Pango) and read back with pdftotext (poppler-utils).
+# reports' PDFs are made by WeasyPrint (Pango) and read back with pdftotext (poppler-utils); the
+# web tests drive Debian's chromium through Playwright (which cannot download a browser here).
 sysdeps:
 	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing the sqlite3 command-line tool (used by the tests)"; \
 	  { apt-get update -qq && apt-get install -y -qq sqlite3; } >/dev/null 2>&1 || \
@@ -31,6 +32,9 @@ sysdeps:
 	  { echo "Installing Pango (WeasyPrint, PDF) and poppler-utils (pdftotext, used by the tests)"; \
 	  { apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-dejavu-core; } >/dev/null 2>&1 || \
 	  echo "Could not install them; install libpango-1.0-0 and poppler-utils with your package manager"; }
+	@test -x /usr/bin/chromium || { echo "Installing chromium (the web view's browser tests)"; \
+	  { apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
+	  echo "Could not install chromium; install it with your package manager (apt-get install chromium)"; }
 
 test: $(STAMP) sysdeps
 	$(BIN)/ruff check .

@@ -19,7 +19,9 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cached_property
@@ -31,10 +33,11 @@ from sqlite_utils import Database
 
 from bevaka.scheduling import serve
 from bevaka.schema import open_database
-from engine.audit import record_run, runs
-from engine.audit_verify import VerifyResult, state_at, verify
+from engine.audit import decisions_for_run, record_run, runs
+from engine.audit_verify import UnknownRun, VerifyResult, state_at, verify
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
+from engine.decisions import decider
 from engine.delta import changes
 from engine.diff import diff_rulesets
 from engine.evaluate import Outcome, RuleSets, evaluate, load_ruleset, run
@@ -44,6 +47,7 @@ from engine.ivo import IvoReport, build_report, quarter_label
 from engine.ivo_avgift import avgift_report
 from engine.ivo_kf import KfReport, check_reconciled, reconcile
 from engine.ivo_worksheet import Worksheet, worksheet
+from engine.replay import Replayed, replay_run
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
 from engine.state import status_counts
@@ -51,16 +55,21 @@ from facts.errors import UserError
 from facts.importer import ImportReport, import_files
 from facts.kinds_ivo import IVO_REPORTED, IvoReported
 from facts.orgs import check_org
-from facts.store import upsert_facts
+from facts.store import organisations, upsert_facts
 from notifications import NotifyResult, SendResult, notify, send_pending
 from notifications import retry_failed as retry_failed_messages
+from notifications.calendar import Feed, build_feed
 from notifications.due import select_due
 from notifications.failures import delivery_findings, dismiss
+from notifications.published import for_recipient, published
 from notifications.reports.ivo_avgift import write_avgift
 from notifications.reports.ivo_kf import write_kf
 from notifications.reports.ivo_report import DEFAULT_FORMATS, write_report
 from notifications.reports.ivo_revision import write_revision
 from notifications.reports.ivo_worksheet import write_worksheet
+from notifications.web.app import check_bind
+from notifications.web.app import serve as serve_web
+from notifications.web.snapshot import make_snapshot
 
 ALL_FORMATS = frozenset({"csv", "xlsx", "html", "pdf"})
 
@@ -183,7 +192,8 @@ class Bevaka:
         window = self.config.rules.resolved_window_days
         record_run(self.db, outcome.evaluation,
                    lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
-                                   self._extras(outcome)), command)
+                                   self._extras(outcome)), command,
+                   decide=decider(self.db, outcome.rulesets, as_of))
         return outcome
 
     def _extras(self, outcome: Outcome) -> list[Finding]:
@@ -318,9 +328,61 @@ class Bevaka:
                                       dry_run=dry_run, out_dir=out_dir)
         return {**self._summary(ev, as_of), "notify": result.to_dict(), "retried": retried}
 
+    def calendar(self, who: str, org: str | None = None) -> Feed:
+        """The calendar feed (iCalendar text) of a role key or address in ``org``: its
+        deadlines in the last logged state, open ones with an alarm ``[rules] warn_days``
+        before, met ones cancelled (see :mod:`notifications.calendar`)."""
+        o = self.org(org)
+        roles = self.config.roles_for(o)
+        key = who.strip().lower()
+        if key not in roles and "@" not in key:
+            known = ", ".join(sorted(roles))
+            raise UserError(f"--role {who!r}: ingen roll med det namnet i {o}; ange en roll "
+                            f"({known}) eller en e-postadress")
+        last = self.db.execute("SELECT a.recorded_at FROM run_state r JOIN audit_log a ON "
+                               "a.run_id = r.run_id AND a.kind = 'run' WHERE r.org = ?",
+                               [o]).fetchone()
+        if last is None:
+            raise UserError(f"ingen loggad körning för {o}; kör bevaka check eller bevaka run först")
+        rows = list(published(self.db, self.config, {o: self.rulesets.for_org(o)}))
+        return build_feed(for_recipient(rows, key), f"{who} ({o})", self.config.rules.warn_days,
+                          datetime.fromisoformat(last[0]))
+
     def send_pending(self) -> SendResult:
         """Send what is pending in the outbox (the service's retry job)."""
         return send_pending(self.db, self.config)
+
+    # ---- the web view ----------------------------------------------------------------------
+
+    def web_snapshot(self, out: str | Path) -> dict[str, Any]:
+        """Write the web view's snapshot to ``out`` and verify its audit log: the chain status
+        the view shows (:func:`engine.audit_verify.verify` on the served file)."""
+        path = Path(out)
+        orgs = organisations(self.db)
+        make_snapshot(self.db, self.db_path, self.config,
+                      {o: self.rulesets.for_org(o) for o in orgs}, path)
+        snap = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+        try:
+            result = verify(snap)
+        finally:
+            snap.close()
+        return {**result.to_dict(), "snapshot": str(path),
+                "snapshot_at": datetime.now(ZoneInfo(self.config.schedule.timezone))
+                .isoformat(timespec="seconds")}
+
+    def web(self, host: str = "127.0.0.1", port: int = 8001, token: str | None = None,
+            snapshot: str | Path | None = None,
+            started: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """Serve the read-only web view (Datasette) of a snapshot of the database until
+        interrupted; beyond loopback only with ``token`` (see :mod:`notifications.web.app`).
+        ``started`` gets the chain status before the server starts."""
+        check_bind(host, token)
+        with tempfile.TemporaryDirectory(prefix="bevaka-web-") as tmp:
+            path = Path(snapshot) if snapshot else Path(tmp) / "bevaka.db"
+            chain = self.web_snapshot(path)
+            if started:
+                started(chain)
+            serve_web(path, chain, self.config.rules.warn_days, host, port, token)
 
     # ---- rules ----------------------------------------------------------------------------
 
@@ -352,6 +414,37 @@ class Bevaka:
         one organisation, or all)."""
         state = state_at(self.db, run_id)
         return [s for s in state if org is None or s["org"] == check_org(org)]
+
+    def audit_show(self, run_id: str, finding_id: str | None = None) -> list[dict[str, Any]]:
+        """The decision records of run ``run_id`` (of one finding): how each new or changed
+        finding was decided, masked by the log's policy."""
+        self._known_run(run_id)
+        found = decisions_for_run(self.db, run_id, finding_id)
+        if finding_id is not None and not found:
+            raise UnknownRun(f"ingen beslutspost för {finding_id!r} i körning {run_id}; en post "
+                             "skrivs bara när bevakningen var ny eller ändrades i körningen")
+        return found
+
+    def audit_replay(self, run_id: str, finding_id: str | None = None,
+                     rules_dir: str | Path | None = None) -> list[Replayed]:
+        """Decide the records of run ``run_id`` (of one finding) again, with each rule at its
+        recorded revision and with the current rules (or those in ``rules_dir``)."""
+        records = self.audit_show(run_id, finding_id)
+        if not records:
+            return []
+
+        def current(org: str) -> RuleSet:
+            if rules_dir is not None:
+                return load_ruleset(self.config, org, rules_dir=rules_dir)
+            return self.rulesets.for_org(org)
+
+        return replay_run(self.db, run_id, current, self.config.rules.resolved_window_days,
+                          finding_id)
+
+    def _known_run(self, run_id: str) -> None:
+        if not self.db.execute("SELECT 1 FROM audit_log WHERE run_id = ? AND kind = 'run'",
+                               [run_id]).fetchone():
+            raise UnknownRun(f"ingen körning {run_id!r} i revisionsloggen; se bevaka audit log")
 
     # ---- the service ----------------------------------------------------------------------
 

@@ -36,7 +36,10 @@ from engine.state import Change, diff, info_of, mark_run, payload_of, stored
 from engine.state import apply as apply_state
 
 GENESIS = "0" * 64
-KINDS = ("run", "finding", "end")
+KINDS = ("run", "rule", "finding", "decision", "end")
+
+#: ``decide(changes)`` → (rule source payloads to log, one decision record or None per change).
+Decide = Callable[[list[Change]], tuple[list[dict[str, Any]], list[dict[str, Any] | None]]]
 
 migrations = Migrations("bevaka.engine.audit")
 
@@ -70,6 +73,21 @@ def _create_audit_log(db: Database) -> None:
         """
     )
 
+
+@migrations(name="audit_log_lookups")
+def _lookups(db: Database) -> None:
+    """Rule rows found without reading the log (a partial index: only they are in it), and
+    each finding's change records by organisation and id (a calendar's SEQUENCE, ``audit show
+    --finding``). Both grow with what is logged, not with the register."""
+    db.execute("CREATE INDEX IF NOT EXISTS audit_log_rules ON audit_log (seq) WHERE kind = 'rule'")
+    db.execute(f"CREATE INDEX IF NOT EXISTS audit_log_finding_ids ON audit_log "
+               f"({_field('org')}, {_field('id')}) WHERE kind = 'finding'")
+
+
+def _field(name: str) -> str:
+    """A payload field in SQL that is null, not an error, for a row that is not JSON (an
+    edited row must still be found by verify, not refused by an index)."""
+    return f"(CASE WHEN json_valid(payload) THEN json_extract(payload, '$.{name}') END)"
 
 
 def canonical_json(obj: Any) -> str:
@@ -115,11 +133,17 @@ def record_evaluation(db: Database, evaluation: Evaluation, command: str) -> int
 
 
 def record_run(db: Database, evaluation: Evaluation,
-               changes: list[Change] | Callable[[], list[Change]], command: str) -> int:
+               changes: list[Change] | Callable[[], list[Change]], command: str,
+               decide: Decide | None = None) -> int:
     """Append one run (run row, one finding row per change, end row) and bring the stored
     finding state, each organisation's last run and the journal up to date, atomically.
     Returns rows written. ``changes`` may be a function: it is then called inside the write
     transaction, so no other run can change the state between finding and recording them.
+
+    With ``decide`` (:func:`engine.decisions.decisions`), each change that leaves a finding
+    listed is followed by its ``decision`` row, and the source of every rule revision those
+    name that the log does not hold yet is logged as a ``rule`` row after the run row; the end
+    row then counts and hashes the decision rows too.
 
     Takes ``BEGIN IMMEDIATE`` so concurrent writers cannot interleave the chain; must not be
     called inside an open transaction. Raises ``ValueError`` if the run id is already logged.
@@ -133,6 +157,8 @@ def record_run(db: Database, evaluation: Evaluation,
     try:
         found = changes() if callable(changes) else changes
         change_payloads = [canonical_json(c.record()) for c in found]
+        sources, records = decide(found) if decide else ([], [None] * len(found))
+        decision_payloads = [canonical_json(r) if r is not None else None for r in records]
         run_data: dict[str, Any] = {
             "run_id": run_id, "as_of": evaluation.as_of.isoformat(),
             "rules_revision": evaluation.rules_revision, "facts_hash": evaluation.facts_hash,
@@ -146,13 +172,21 @@ def record_run(db: Database, evaluation: Evaluation,
                         [run_id]).fetchone():
             raise ValueError(f"körning {run_id} finns redan i granskningsloggen")
         commitment, count = apply_state(db, found)
-        end_payload = canonical_json({
+        end_data: dict[str, Any] = {
             "findings": len(change_payloads),
             "findings_hash": findings_digest(change_payloads),
             "state": {"count": count, "commitment": commitment},
-        })
-        entries = [("run", run_payload), *(("finding", p) for p in change_payloads),
-                   ("end", end_payload)]
+        }
+        made = [p for p in decision_payloads if p is not None]
+        if made or sources:  # a run that decided nothing new keeps its end row small
+            end_data.update(decisions=len(made), decisions_hash=findings_digest(made),
+                            rules=len(sources))
+        entries = [("run", run_payload), *(("rule", canonical_json(s)) for s in sources)]
+        for change, decision in zip(change_payloads, decision_payloads, strict=True):
+            entries.append(("finding", change))
+            if decision is not None:
+                entries.append(("decision", decision))
+        entries.append(("end", canonical_json(end_data)))
         last = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
         rows = []
@@ -194,6 +228,36 @@ def runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:
         data.update(seq=seq, run_id=run_id, recorded_at=recorded_at, closed=bool(closed))
         out.append(data)
     return out
+
+
+def decisions_for_run(db: Database, run_id: str,
+                      finding_id: str | None = None) -> list[dict[str, Any]]:
+    """The decision records of one run (of one finding, if given), in logged order."""
+    sql = "SELECT payload FROM audit_log WHERE run_id = ? AND kind = 'decision'"
+    params: list[Any] = [run_id]
+    if finding_id is not None:
+        sql += f" AND {_field('finding_id')} = ?"
+        params.append(finding_id)
+    return [json.loads(p) for (p,) in db.execute(sql + " ORDER BY seq", params)]
+
+
+def rule_sources(db: Database) -> dict[str, dict[str, Any]]:
+    """Revision → the logged source of that rule revision (``rule`` rows)."""
+    out: dict[str, dict[str, Any]] = {}
+    for (payload,) in db.execute("SELECT payload FROM audit_log WHERE kind = 'rule' ORDER BY seq"):
+        data = json.loads(payload)
+        out.setdefault(str(data.get("revision")), data)
+    return out
+
+
+def change_counts(db: Database, orgs: list[str]) -> dict[tuple[str, str], int]:
+    """(org, id) → how many change records the log holds for that finding (read from the
+    index of change records, not from the payloads)."""
+    marks = ", ".join("?" for _ in orgs)
+    rows = db.execute(f"SELECT {_field('org')}, {_field('id')}, count(*) FROM audit_log "
+                      f"WHERE kind = 'finding' AND {_field('org')} IN ({marks}) "
+                      f"AND {_field('op')} IS NOT NULL GROUP BY 1, 2", orgs).fetchall()
+    return {(str(o), str(i)): int(n) for o, i, n in rows}
 
 
 def findings_for_run(db: Database, run_id: str) -> list[dict[str, Any]]:

@@ -5,8 +5,10 @@
 row agree, and replays the change records: after each run, the commitment and count of the
 replayed state must equal the ones the run's end row states. So an edited, deleted,
 reordered or forged change record is found, and the run named, even when its row hashes
-were recomputed. Runs recorded before change records existed (finding rows without ``op``)
-are checked for chain, structure and findings hash only; the replay starts after them.
+were recomputed. Decision and rule rows are hashed and counted against the end row (their
+number and a digest over them), not parsed, so they cost verify little. Runs recorded before
+change records existed (finding rows without ``op``) are checked for chain, structure and
+findings hash only; the replay starts after them.
 
 :func:`state_at` replays the log to the end of one run and returns that run's complete
 finding state: what ``bevaka audit state --run`` lists.
@@ -132,6 +134,11 @@ def _walk(db: Database, replay: _Replay, stop_at: str | None = None) -> tuple[Ve
             return bad(seq, run_id, "hash stämmer inte – raden har ändrats")
         prev = stored_hash
         expected_seq += 1
+        if kind in ("decision", "rule"):  # hashed, counted and digested, not parsed
+            if open_run is None or open_run["run_id"] != run_id:
+                return bad(seq, run_id, f"{kind}-rad utanför sin körning")
+            open_run["decisions" if kind == "decision" else "rules"].append(payload)
+            continue
         try:
             data = json.loads(payload)
         except ValueError:
@@ -146,7 +153,8 @@ def _walk(db: Database, replay: _Replay, stop_at: str | None = None) -> tuple[Ve
                 return bad(seq, run_id, "körningsradens run_id stämmer inte med kolumnen")
             seen_runs.add(run_id)
             n_runs += 1
-            open_run = {"seq": seq, "run_id": run_id, "payloads": [], "declared": data.get("findings")}
+            open_run = {"seq": seq, "run_id": run_id, "payloads": [], "decisions": [],
+                        "rules": [], "declared": data.get("findings")}
         elif kind in ("finding", "end"):
             if open_run is None or open_run["run_id"] != run_id:
                 return bad(seq, run_id, f"{kind}-rad utanför sin körning")
@@ -190,6 +198,15 @@ def _check_end(open_run: dict[str, Any], data: Any, replay: _Replay) -> str | No
         return f"körningsraden anger {open_run['declared']} fynd men körningen har {count}"
     if data.get("findings_hash") != findings_digest(open_run["payloads"]):
         return "slutradens fynd-hash stämmer inte"
+    if "decisions" in data or open_run["decisions"] or open_run["rules"]:
+        if data.get("decisions") != len(open_run["decisions"]):
+            return (f"slutraden anger {data.get('decisions')} beslutsposter men körningen har "
+                    f"{len(open_run['decisions'])}")
+        if data.get("decisions_hash") != findings_digest(open_run["decisions"]):
+            return "slutradens hash över beslutsposterna stämmer inte"
+        if data.get("rules") != len(open_run["rules"]):
+            return (f"slutraden anger {data.get('rules')} regelkällor men körningen har "
+                    f"{len(open_run['rules'])}")
     state = data.get("state")
     if state is not None:
         if not isinstance(state, dict):

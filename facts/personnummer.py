@@ -15,6 +15,28 @@ from stdnum.se import personnummer
 _NOT_DIGIT = re.compile(r"\D")
 _SHAPE = re.compile(r"(\d{6}|\d{8})[-+]\d{4}")
 
+# A lookahead finds candidates at every position, so one candidate never hides another.
+_CANDIDATE = re.compile(r"(?<!\d)(?=((?:\d{8}|\d{6})[-+ ]?\d{4})(?!\d))")
+
+
+def find_personnummer(text: str) -> list[str]:
+    """Every valid personnummer/samordningsnummer in ``text``, as written, in order, once each.
+
+    A candidate is a run of 10 or 12 digits (``YYMMDD`` or ``YYYYMMDD`` then four digits) with
+    an optional ``-``, ``+`` or single space before the last four, not touching other digits.
+
+    Example::
+
+        >>> find_personnummer("201212121212 och 121212-1212 men inte 1212121213")
+        ['201212121212', '121212-1212']
+    """
+    found: list[str] = []
+    for match in _CANDIDATE.finditer(text):
+        candidate = match.group(1)
+        if candidate not in found and is_personnummer(candidate):
+            found.append(candidate)
+    return found
+
 
 def _normalise(candidate: str) -> str:
     """``YYMMDD-NNNN`` / ``YYYYMMDD-NNNN`` (a ``+`` kept: it says the person is 100+)."""

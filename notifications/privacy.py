@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from facts.personnummer import is_personnummer
+from facts.personnummer import find_personnummer, is_personnummer
 
 __all__ = [
     "PersonalDataError",
@@ -25,8 +25,6 @@ __all__ = [
     "redact",
 ]
 
-# A lookahead finds candidates at every position, so one candidate never hides another.
-_CANDIDATE = re.compile(r"(?<!\d)(?=((?:\d{8}|\d{6})[-+ ]?\d{4})(?!\d))")
 _EMAIL = re.compile(r"[^\s<>()\"',;:]+@[^\s<>()\"',;:]+")
 
 
@@ -40,22 +38,6 @@ class PersonalDataError(ValueError):
         self.count = count
         noun = "personnummer" if count == 1 else f"{count} personnummer"
         super().__init__(f"{noun} hittades i {where}; meddelandet skickas inte")
-
-
-def find_personnummer(text: str) -> list[str]:
-    """Every valid personnummer/samordningsnummer in ``text``, as written, in order, once each.
-
-    Example::
-
-        >>> find_personnummer("201212121212 och 121212-1212 men inte 1212121213")
-        ['201212121212', '121212-1212']
-    """
-    found: list[str] = []
-    for match in _CANDIDATE.finditer(text):
-        candidate = match.group(1)
-        if candidate not in found and is_personnummer(candidate):
-            found.append(candidate)
-    return found
 
 
 def assert_no_personal_data(*texts: str | None, where: str = "texten") -> None:

@@ -1,6 +1,8 @@
-"""``bevaka audit verify | log | state``."""
+"""``bevaka audit verify | log | state | show | replay``."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
@@ -78,6 +80,93 @@ def audit_state(obj: Ctx, run_id: str, org: str | None, as_json: bool) -> None:
         when = s["due_on"] or ""
         click.echo(f"{s['org']}  {s['id']}  {s['status']}  {when}")
     click.echo(f"{len(state)} bevakningar efter körning {run_id}")
+
+
+@audit.command("show")
+@click.argument("run_id", metavar="KÖRNING")
+@click.option("--finding", "finding_id", metavar="ID", help="Bara denna bevakning.")
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def audit_show(obj: Ctx, run_id: str, finding_id: str | None, as_json: bool) -> None:
+    """Visa beslutsposterna i en körning: för varje ny eller ändrad bevakning regeln (id,
+    version, revision), faktat den gällde (maskerat), de härledda värdena och utfallet.
+
+    \b
+    Exempel:
+        bevaka audit show 3f2c… --finding ivo.ej-verkstallt/D-2024-001
+    """
+    records = obj.app.audit_show(run_id, finding_id)
+    if as_json:
+        emit_json(records)
+        return
+    for r in records:
+        rule, res, inp = r["rule"], r["result"], r.get("input") or {}
+        click.echo(f"{r['org']}  {r['finding_id']}  ({r['op']})")
+        click.echo(f"  regel      {rule['id']} v{rule['version']}  revision "
+                   f"{(rule['revision'] or '–')[:12]}  {rule['file'] or ''}")
+        if inp:
+            fields = ", ".join(f"{k}={v}" for k, v in inp["fields"].items() if v is not None)
+            click.echo(f"  fakta      {inp['fact_type']} {inp['key']}: {fields}")
+        if r["derived"]:
+            click.echo("  härlett    " + ", ".join(f"{k}={v}" for k, v in r["derived"].items()))
+        click.echo(f"  utfall     {res['status']}" + (f", frist {res['due_on']}" if res.get("due_on") else "")
+                   + (f", klar {res['done_on']}" if res.get("done_on") else ""))
+        if r["masked"]:
+            click.echo(f"  maskerat   {', '.join(r['masked'])} ({r['policy']})")
+    click.echo(f"{len(records)} beslutsposter i körning {run_id}")
+
+
+_VERDICT = {"same": "samma utfall", "differs": "ANNAT UTFALL", "not_replayable": "kan inte spelas om"}
+
+
+def _what(result: dict[str, Any] | None) -> str:
+    if not result:
+        return ""
+    if not result.get("listed", True):
+        return f"ingen bevakning ({result.get('why')})"
+    return f"{result.get('status')}" + (f", frist {result['due_on']}" if result.get("due_on") else "")
+
+
+@audit.command("replay")
+@click.argument("run_id", metavar="KÖRNING")
+@click.option("--finding", "finding_id", metavar="ID", help="Bara denna bevakning.")
+@click.option("--rules", "rules_dir", metavar="KATALOG",
+              help="Jämför med reglerna i denna katalog i stället för installationens.")
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def audit_replay(obj: Ctx, run_id: str, finding_id: str | None, rules_dir: str | None,
+                 as_json: bool) -> None:
+    """Avgör bevakningarna i en körning på nytt ur deras beslutsposter, med regelns loggade
+    revision, och säg om utfallet blir detsamma; säg också vilka utfall som skulle bli andra
+    med de nuvarande regelfilerna. Felkod 1 om en post inte återskapas med sin revision.
+
+    \b
+    Exempel:
+        bevaka audit replay 3f2c… --finding ivo.ej-verkstallt/D-2024-001
+    """
+    results = obj.app.audit_replay(run_id, finding_id, rules_dir)
+    if as_json:
+        emit_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            line = f"{r.finding_id}: {_VERDICT[r.outcome]} med revision {(r.revision or '–')[:12]}"
+            if r.outcome != "same":
+                line += f" ({r.problem or _what(r.replayed)}; loggat: {_what(r.recorded)})"
+            click.echo(line)
+            if r.current == "differs":
+                click.echo(f"  med nuvarande regler ({(r.current_revision or '')[:12]}): "
+                           f"{_what(r.current_result)} i stället för {_what(r.recorded)}")
+            elif r.current == "not_replayable":
+                click.echo(f"  med nuvarande regler: {r.current_problem}")
+        same = sum(r.outcome == "same" for r in results)
+        differ = [r for r in results if r.current == "differs"]
+        click.echo(f"{same} av {len(results)} utfall återskapade med den loggade revisionen; "
+                   f"{len(differ)} skulle bli andra med nuvarande regler"
+                   + (": " + ", ".join(r.finding_id for r in differ) if differ else "") + ".")
+    if any(r.outcome == "differs" for r in results):
+        raise SystemExit(1)
 
 
 COMMANDS = [audit]

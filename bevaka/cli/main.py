@@ -19,6 +19,7 @@ from bevaka.cli import (
     commands_notify,
     commands_report,
     commands_rules,
+    commands_web,
 )
 from bevaka.cli.context import CONFIG_HELP, DB_HELP, Ctx
 from bevaka.cli.errors import UserFacingError, report_fault
@@ -62,7 +63,7 @@ def cli(ctx: click.Context, db: str | None, config_path: str | None) -> None:
 
 
 for module in (commands_init, commands_facts, commands_check, commands_rules, commands_audit,
-               commands_notify, commands_report):
+               commands_notify, commands_report, commands_web):
     for command in module.COMMANDS:
         cli.add_command(command)
 
