@@ -39,7 +39,7 @@ from engine.delta import changes
 from engine.diff import diff_rulesets
 from engine.evaluate import Outcome, RuleSets, evaluate, load_ruleset, run
 from engine.explain import explain_finding, why_not
-from engine.findings import Evaluation
+from engine.findings import Evaluation, Finding
 from engine.ivo import IvoReport, build_report, write_report
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
@@ -48,6 +48,7 @@ from facts.importer import ImportReport, import_files
 from facts.orgs import check_org
 from notifications import NotifyResult, SendResult, notify, send_pending
 from notifications.due import select_due
+from notifications.reports.findings import write_findings
 
 
 class Bevaka:
@@ -181,6 +182,12 @@ class Bevaka:
                                                  listed=True), quarter, o)
         files = write_report(rep, out_dir) if out_dir else []
         return rep, files
+
+    def export_findings(self, evaluation: Evaluation, findings: list[Finding], fmt: str,
+                        path: str | Path) -> Path:
+        """Write ``findings`` of ``evaluation`` as ``fmt`` (``csv``: UTF-8 with BOM, ``xlsx``:
+        real dates, frozen header and filters, ``html`` or ``pdf``) to ``path``."""
+        return write_findings(evaluation, findings, fmt, path)
 
     # ---- reminders ------------------------------------------------------------------------
 
