@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -41,7 +41,7 @@ from facts.types import FactType
 BATCH = 5000
 COLUMNS = ("org", "rule_key", "id", "rule_id", "rule_version", "kind", "fact_type", "fact_key",
            "subject", "start_on", "due_on", "done_on", "end_on", "status", "value", "target",
-           "band", "recipients", "escalate_to", "context")
+           "band", "recipients", "escalate_to", "escalate_on", "context")
 _INSERT = (f"INSERT INTO deadlines ({', '.join(COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in COLUMNS)})")
 JOURNAL = "INSERT OR IGNORE INTO deadline_journal (org, id) SELECT org, id FROM deadlines WHERE "
@@ -221,6 +221,12 @@ def _row(lr: LoadedRule, ft: FactType, org: str, key: str, occ: date | None, env
     if outcome is None:
         return None
     subject = str(memo.eval(lr.subject, env))
+    escalate_on = None
+    esc = lr.rule.finding.escalate
+    if esc is not None and outcome["due_on"] is not None:
+        escalate_on = (_opt(memo, lr.escalate_on, env) if lr.escalate_on is not None else
+                       (date.fromisoformat(outcome["due_on"])
+                        + timedelta(days=esc.after_days or 0)).isoformat())
     finding_id = f"{lr.rule.id}/{subject}" + (f"/{occ.isoformat()}" if occ else "")
     values = {
         "org": org, "rule_key": lr.key, "id": finding_id, "rule_id": lr.rule.id,
@@ -229,6 +235,7 @@ def _row(lr: LoadedRule, ft: FactType, org: str, key: str, occ: date | None, env
         "recipients": json.dumps(resolve(lr.recipients, env), ensure_ascii=False),
         "escalate_to": (json.dumps(resolve(lr.escalate_to, env), ensure_ascii=False)
                         if lr.escalate_to else None),
+        "escalate_on": escalate_on,
         "context": json.dumps({k: _json(env[k]) for k in keep if env.get(k) is not None},
                               ensure_ascii=False, sort_keys=True, default=str),
     }

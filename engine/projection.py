@@ -91,7 +91,8 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
         assert due is not None
         status, late_days, days_overdue = status_of(due, done, as_of)
         esc = spec.escalate
-        if esc and status is Status.overdue and days_overdue >= esc.after_days:
+        escalate_on = _d(row.get("escalate_on"))
+        if esc and status is Status.overdue and escalate_on is not None and as_of >= escalate_on:
             escalated = True
             severity = esc.severity or bump(severity)
             resolve(lr.escalate_to, env, into=recipients)

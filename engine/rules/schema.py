@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 NAME = r"^[A-Za-z_ÅÄÖåäö][A-Za-z0-9_ÅÄÖåäö]*$"
@@ -39,11 +39,22 @@ def _check_severity(v: str | None) -> str | None:
 
 
 class Escalation(_Strict):
-    after_days: int = Field(ge=0)
+    """When an overdue deadline is escalated, to whom: ``after_days`` days after the due date,
+    or ``at`` a date the rule computes (``at: meeting_on``: on the meeting day). Exactly one."""
+
+    after_days: int | None = Field(default=None, ge=0)
+    at: str | None = None  # ("on" would be read as true by YAML)
     to: list[str]
     severity: str | None = None
 
     _sev = field_validator("severity")(classmethod(lambda cls, v: _check_severity(v)))
+
+    @model_validator(mode="after")
+    def _one(self) -> Escalation:
+        if (self.after_days is None) == (self.at is None):
+            raise ValueError("escalate: ange antingen after_days (dagar efter fristen) eller on "
+                             "(ett datum, t.ex. at: meeting_on)")
+        return self
 
 
 KINDS = ("deadline", "check", "measure")
