@@ -137,6 +137,7 @@ def context_names(lr: LoadedRule) -> frozenset[str]:
     for node in lr.basis_when:
         if node is not None:
             read |= names(node)
+    read |= {b.field for b in lr.rule.legal_basis if b.field}
     return frozenset(read | set(lr.computed_names) | {"occurrence"})
 
 

@@ -18,6 +18,7 @@ from engine.findings import STATUS_SV, Finding, Kind, Status
 from engine.materialize import FailedRule
 from engine.rules.evaluator import holds
 from engine.rules.loaded import LoadedRule, RuleSet, WhyError
+from engine.rules.nodes import names
 from engine.rules.recipients import resolve
 from engine.rules.schema import SEVERITIES
 from engine.rules.valuetypes import model_types
@@ -65,9 +66,9 @@ def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date) -> list[str]:
             continue
         if basis.valid_to and as_of > basis.valid_to:
             continue
-        if cond is not None and not holds(cond, env):
+        if cond is not None and not holds(cond, {**dict.fromkeys(names(cond)), **env}):
             continue
-        out.append(basis.text)
+        out.extend(basis.cited(env))
     return out
 
 
@@ -95,7 +96,10 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
         if esc and status is Status.overdue and escalate_on is not None and as_of >= escalate_on:
             escalated = True
             severity = esc.severity or bump(severity)
-            resolve(lr.escalate_to, env, into=recipients)
+            stored = row.get("escalate_to")
+            for r in (json.loads(stored) if stored else resolve(lr.escalate_to, env)):
+                if r not in recipients:
+                    recipients.append(r)
         if status is not Status.resolved:
             done = None
     else:

@@ -157,6 +157,10 @@ class FileLoader:
             if escalate_on is not None and infer(escalate_on, scope) not in ("date", "any"):
                 self.err(("finding", "escalate", "at"), "finding.escalate.at ska vara ett datum")
         basis_when = [self.basis(i, b.when, scope) for i, b in enumerate(rule.legal_basis)]
+        for i, b in enumerate(rule.legal_basis):
+            if b.field is not None and scope.get(b.field) not in ("str", "any"):
+                self.err(("legal_basis", i, "field"), f"legal_basis.field: {b.field!r} är inget "
+                         f"textfält i {rule.applies_to}{suggest(b.field, scope)}")
         why, why_names = self.template(rule.finding.why, scope)
         for i, ex in enumerate(rule.examples):
             overrides = {t.name: t for t in ex.tables}

@@ -17,13 +17,29 @@ class _Strict(BaseModel):
 
 
 class LegalBasis(_Strict):
-    """One citation. ``valid_from``/``valid_to`` make it effective-dated; ``when`` limits it
-    to facts for which the expression holds (e.g. ``law == 'LSS'``)."""
+    """One citation: ``text``, or ``field``, a text field of the fact whose value is cited
+    (split at ``;``; nothing when empty), so an obligation can carry its own basis.
+    ``valid_from``/``valid_to`` make it effective-dated; ``when`` limits it to facts for which
+    the expression holds (e.g. ``law == 'LSS'``)."""
 
-    text: str
+    text: str | None = None
+    field: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
     when: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> LegalBasis:
+        if (self.text is None) == (self.field is None):
+            raise ValueError("ange antingen text (citatet) eller field (fältet som citeras)")
+        return self
+
+    def cited(self, env: dict[str, Any]) -> list[str]:
+        """The citations for one fact's values."""
+        if self.text is not None:
+            return [self.text]
+        value = env.get(self.field or "")
+        return [p.strip() for p in str(value).split(";") if p.strip()] if value else []
 
 
 class Param(_Strict):
