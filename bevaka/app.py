@@ -44,11 +44,13 @@ from engine.ivo import IvoReport, build_report, write_report
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
 from engine.state import status_counts
+from facts.errors import UserError
 from facts.importer import ImportReport, import_files
 from facts.orgs import check_org
 from notifications import NotifyResult, SendResult, notify, send_pending
 from notifications.due import select_due
 from notifications.reports.findings import write_findings
+from notifications.reports.namnd import CommitteePack, build_pack, write_pack
 
 
 class Bevaka:
@@ -182,6 +184,24 @@ class Bevaka:
                                                  listed=True), quarter, o)
         files = write_report(rep, out_dir) if out_dir else []
         return rep, files
+
+    def report_namnd(self, meeting: date, out_dir: str | Path | None = None,
+                     org: str | None = None, body: str = "VON") -> tuple[CommitteePack, list[Path]]:
+        """The committee pack for the meeting of ``body`` on ``meeting`` (logged as a run as of
+        the meeting day), and its HTML, PDF and XLSX files if ``out_dir``."""
+        o = self.org(org)
+        if meeting not in self._meeting_dates(o, body):
+            raise UserError(f"{body} i {o} har inget sammanträde {meeting.isoformat()}; importera "
+                            "sammanträdena (t.ex. examples/oxelosund-moten.yaml) eller ange ett av "
+                            "dem med --meeting")
+        ev = self._logged(meeting, o, f"report namnd --meeting {meeting.isoformat()}", listed=True)
+        pack = build_pack(self.db, self.config, ev, self.rulesets.for_org(o), o, meeting, body)
+        return pack, (write_pack(pack, out_dir) if out_dir else [])
+
+    def _meeting_dates(self, org: str, body: str) -> set[date]:
+        rows = self.db.execute("SELECT date FROM meetings WHERE org = ? AND body = ?",
+                               [org, body]).fetchall()
+        return {date.fromisoformat(r[0]) for r in rows}
 
     def export_findings(self, evaluation: Evaluation, findings: list[Finding], fmt: str,
                         path: str | Path) -> Path:

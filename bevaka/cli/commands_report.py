@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bevaka.cli.context import Ctx, global_options, org_option, pass_ctx
+from bevaka.cli.context import Ctx, global_options, org_option, parse_as_of, pass_ctx
 from bevaka.cli.output import emit_json, finish
 
 
@@ -39,6 +39,48 @@ def report_ivo(obj: Ctx, quarter: str, out_dir: str | None, org: str | None,
         if files:
             click.echo("Skrev " + ", ".join(str(f) for f in files))
     finish(rep.evaluation.failed_rules)
+
+
+@report.command("namnd")
+@click.option("--meeting", "meeting", required=True, help="Sammanträdets datum, t.ex. 2023-12-13.")
+@click.option("--body", default="VON", show_default=True, help="Nämnden vars sammanträde det är.")
+@click.option("--out", "out_dir", default="rapporter", show_default=True,
+              help="Katalogen där HTML, PDF och XLSX skrivs.")
+@org_option()
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def report_namnd(obj: Ctx, meeting: str, body: str, out_dir: str, org: str | None,
+                 as_json: bool) -> None:
+    """Nämndens underlag inför ett sammanträde: det som ska behandlas (per ansvarig), det som är
+    kvar sedan förra sammanträdet, balanslistan, delegationsbesluten, internkontrollen,
+    IVO-kvartalet och synpunkterna i siffror. Skrivs som HTML, PDF och XLSX.
+
+    \b
+    Exempel:
+        bevaka report namnd --org oxelosund/von --meeting 2023-12-13 --out rapporter/
+    """
+    day = parse_as_of(meeting, obj.app)
+    pack, files = obj.app.report_namnd(day, out_dir, org, body)
+    if as_json:
+        emit_json({"org": pack.org, "meeting": pack.meeting.isoformat(),
+                   "previous": pack.previous.isoformat() if pack.previous else None,
+                   "run_id": pack.evaluation.run_id,
+                   "at_meeting": {role: [f.id for f in fs] for role, fs in pack.at_meeting.items()},
+                   "backlog": [f.id for f in pack.backlog],
+                   "balanslista": [{"row": b["row"], "status": b["status"]} for b in pack.balanslista],
+                   "delegation": [d["id"] for d in pack.delegation],
+                   "internal_control": [f.id for f in pack.internal_control],
+                   "ivo": {"quarter": pack.ivo["quarter"], "counts": pack.ivo["counts"]},
+                   "complaints": {k: v for k, v in pack.complaints.items() if k not in ("from", "to")},
+                   "files": [str(f) for f in files]})
+    else:
+        n = sum(len(fs) for fs in pack.at_meeting.values())
+        click.echo(f"Underlag till {pack.body} {pack.meeting}: {n} att behandla, "
+                   f"{len(pack.backlog)} kvar sedan tidigare, {len(pack.balanslista)} rader i "
+                   f"balanslistan, {len(pack.delegation)} delegationsredovisningar")
+        click.echo("Skrev " + ", ".join(str(f) for f in files))
+    finish(pack.evaluation.failed_rules)
 
 
 COMMANDS = [report]
