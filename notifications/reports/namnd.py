@@ -173,8 +173,8 @@ def build_pack(db: Database, config: Config, evaluation: Evaluation, ruleset: Ru
     previous = max((m for m in meetings if m < meeting), default=None)
     findings = [f for f in evaluation.findings if f.org == org]
     titles: dict[str, str] = {}
-    for pack in ruleset.packs.values():
-        titles.update(pack.roles)
+    for rule_pack in ruleset.packs.values():
+        titles.update(rule_pack.roles)
     pack = CommitteePack(org, config.org_name(org), body, meeting, previous, evaluation, titles)
     ic_duties = {r[0] for r in db.execute(
         "SELECT id FROM recurring_obligations WHERE org = ? AND topic LIKE 'internkontroll%'", [org])}
