@@ -50,6 +50,7 @@ from facts.orgs import check_org
 from notifications import NotifyResult, SendResult, notify, send_pending
 from notifications.due import select_due
 from notifications.reports.findings import write_findings
+from notifications.reports.internkontroll import ControlReport, build_control_report, write_control_report
 from notifications.reports.namnd import CommitteePack, build_pack, write_pack
 
 
@@ -197,6 +198,15 @@ class Bevaka:
         ev = self._logged(meeting, o, f"report namnd --meeting {meeting.isoformat()}", listed=True)
         pack = build_pack(self.db, self.config, ev, self.rulesets.for_org(o), o, meeting, body)
         return pack, (write_pack(pack, out_dir) if out_dir else [])
+
+    def report_internkontroll(self, year: int, as_of: date, out_dir: str | Path | None = None,
+                              org: str | None = None) -> tuple[ControlReport, list[Path]]:
+        """The follow-up of ``org``'s internal-control plan for ``year`` as of ``as_of`` (logged
+        as a run), and its HTML, PDF, XLSX and heat map (PNG, SVG) if ``out_dir``."""
+        o = self.org(org)
+        ev = self._logged(as_of, o, f"report internkontroll --plan {year}", listed=True)
+        rep = build_control_report(self.db, self.config, ev, self.rulesets.for_org(o), o, year, as_of)
+        return rep, (write_control_report(rep, out_dir) if out_dir else [])
 
     def _meeting_dates(self, org: str, body: str) -> set[date]:
         rows = self.db.execute("SELECT date FROM meetings WHERE org = ? AND body = ?",

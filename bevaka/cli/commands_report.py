@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bevaka.cli.context import Ctx, global_options, org_option, parse_as_of, pass_ctx
+from bevaka.cli.context import Ctx, as_of_option, global_options, org_option, parse_as_of, pass_ctx
 from bevaka.cli.output import emit_json, finish
 
 
@@ -81,6 +81,42 @@ def report_namnd(obj: Ctx, meeting: str, body: str, out_dir: str, org: str | Non
                    f"balanslistan, {len(pack.delegation)} delegationsredovisningar")
         click.echo("Skrev " + ", ".join(str(f) for f in files))
     finish(pack.evaluation.failed_rules)
+
+
+@report.command("internkontroll")
+@click.option("--plan", "year", required=True, type=int, help="Planåret, t.ex. 2024.")
+@as_of_option
+@click.option("--out", "out_dir", default="rapporter", show_default=True,
+              help="Katalogen där HTML, PDF, XLSX och riskkartan (PNG, SVG) skrivs.")
+@org_option()
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def report_internkontroll(obj: Ctx, year: int, as_of: str | None, out_dir: str, org: str | None,
+                          as_json: bool) -> None:
+    """Uppföljningen av internkontrollplanen per ett datum: varje kontrollpunkt med ansvarig,
+    frekvens, urval och resultat, trafikljus (grön/gul/röd), åtgärdsplaner, kontrollen av
+    angiven risk och en riskkarta över planens matris.
+
+    \b
+    Exempel:
+        bevaka report internkontroll --org oxelosund/von --plan 2024 --as-of 2024-11-20
+    """
+    day = parse_as_of(as_of, obj.app)
+    rep, files = obj.app.report_internkontroll(year, day, out_dir, org)
+    if as_json:
+        emit_json({"org": rep.org, "plan": rep.plan, "year": rep.year, "as_of": day.isoformat(),
+                   "run_id": rep.evaluation.run_id, "lights": rep.lights(),
+                   "points": [{"nr": p["nr"], "risk": p["risk"], "band": p["band"],
+                               "light": p["light"], "followed_up": str(p["light_on"] or "")}
+                              for p in rep.points],
+                   "files": [str(f) for f in files]})
+    else:
+        lights = rep.lights()
+        click.echo(f"{rep.plan} per {day}: {len(rep.points)} punkter, {lights['grön']} gröna, "
+                   f"{lights['gul']} gula, {lights['röd']} röda")
+        click.echo("Skrev " + ", ".join(str(f) for f in files))
+    finish(rep.evaluation.failed_rules)
 
 
 COMMANDS = [report]
