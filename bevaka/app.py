@@ -144,6 +144,19 @@ class Bevaka:
         """Evaluate as of ``as_of`` and append the run to the audit log."""
         return self._logged(as_of, org, command, listed=True)
 
+    def run(self, as_of: date, org: str | None = None, command: str = "run") -> dict[str, Any]:
+        """The daily evaluation without reminders: bring the deadlines up to date and log the
+        run (what changed since the last logged run, and the new state's commitment). Its work
+        grows with what changed, not with the register: no finding is listed. Returns the
+        run's summary (counts per status of the logged state)."""
+        return self._summary(self._run(as_of, org, command, listed=False).evaluation, as_of)
+
+    def _summary(self, ev: Evaluation, as_of: date) -> dict[str, Any]:
+        by_status = status_counts(self.db, ev.orgs)
+        return {"run_id": ev.run_id, "as_of": as_of.isoformat(), "orgs": ev.orgs,
+                "failed_rules": ev.failed_rules, "findings": sum(by_status.values()),
+                "by_status": by_status}
+
     def _logged(self, as_of: date, org: str | None, command: str, listed: bool) -> Evaluation:
         """Evaluate and append the run to the audit log: what changed since each
         organisation's last logged run, found in SQL, and the new state's commitment."""
@@ -234,10 +247,7 @@ class Bevaka:
                          outcome.failure_findings())
         result: NotifyResult = notify(self.db, self.config, due, as_of, ev.run_id,
                                       dry_run=dry_run, out_dir=out_dir)
-        by_status = status_counts(self.db, ev.orgs)
-        return {"run_id": ev.run_id, "as_of": as_of.isoformat(), "orgs": ev.orgs,
-                "failed_rules": ev.failed_rules, "findings": sum(by_status.values()),
-                "by_status": by_status, "notify": result.to_dict()}
+        return {**self._summary(ev, as_of), "notify": result.to_dict()}
 
     def send_pending(self) -> SendResult:
         """Send what is pending in the outbox (the service's retry job)."""

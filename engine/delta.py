@@ -51,9 +51,12 @@ SELECT d.org, d.id, d.rule_id, d.rule_version, d.kind, d.subject,
    AND (CASE WHEN d.kind = 'deadline'
              THEN d.done_on IS NULL OR d.done_on > :d OR d.done_on >= :window
              ELSE d.end_on IS NULL OR d.end_on >= :d END)) AS listed
-FROM deadlines d JOIN temp._rules r ON r.org = d.org AND r.rule_key = d.rule_key
-WHERE d.org = :org AND ({where})
+FROM ({candidates}) c JOIN deadlines d ON d.rowid = c.rid
+JOIN temp._rules r ON r.org = d.org AND r.rule_key = d.rule_key
 """
+_ALL = "SELECT rowid AS rid FROM deadlines WHERE org = :org"
+_JOURNALED = ("SELECT d.rowid FROM deadline_journal j JOIN deadlines d ON d.org = j.org "
+              "AND d.rule_key = j.rule_key AND d.id = j.id WHERE j.org = :org")
 
 _COLUMNS = ("org", "id", "rule_id", "rule_version", "kind", "subject", "status", "due_on",
             "done_on", "value", "band", "escalated", "late_days", "days_overdue", "severity",
@@ -82,31 +85,38 @@ def _iso(d: date | None) -> str | None:
 
 
 def _span(ruleset: RuleSet, prev: date, as_of: date, window: int) -> tuple[str, dict[str, Any]]:
-    """The SQL condition for the rows whose state can differ between ``prev`` and ``as_of``
-    (a day of slack on each side: a superset is harmless, the states are compared)."""
+    """The SQL for the rowids of the rows whose state can differ between ``prev`` and
+    ``as_of`` (a day of slack on each side: a superset is harmless, the states are compared):
+    a union of selections that each use an index, so the other rows are never read."""
     lo, hi = min(prev, as_of) - timedelta(days=1), max(prev, as_of) + timedelta(days=1)
     params: dict[str, Any] = {}
 
-    def between(column: str, shift: int = 0) -> str:
+    def between(column: str, shift: int = 0, key: str | None = None) -> str:
         n = len(params)
         params[f"lo{n}"] = (lo - timedelta(days=shift)).isoformat()
         params[f"hi{n}"] = (hi - timedelta(days=shift)).isoformat()
-        return f"d.{column} BETWEEN :lo{n} AND :hi{n}"
+        rule = ""
+        if key is not None:
+            params[f"k{n}"] = key
+            rule = f" AND rule_key = :k{n}"
+        return (f"SELECT rowid AS rid FROM deadlines WHERE org = :org AND {column} "
+                f"BETWEEN :lo{n} AND :hi{n}{rule}")
 
     parts = [between("start_on"), between("due_on"), between("done_on"),
              between("done_on", window), between("end_on"), between("escalate_on")]
     for lr in ruleset.rules:
         if any(v and lo <= v <= hi for v in (lr.rule.valid_from, lr.rule.valid_to)):
-            params[f"k{len(params)}"] = lr.key
-            parts.append(f"d.rule_key = :k{len(params) - 1}")
-    parts.append("EXISTS (SELECT 1 FROM deadline_journal j WHERE j.org = d.org AND j.id = d.id)")
-    return " OR ".join(parts), params
+            params[f"v{len(params)}"] = lr.key
+            parts.append(f"SELECT rowid FROM deadlines WHERE org = :org AND rule_key = "
+                         f":v{len(params) - 1}")
+    parts.append(_JOURNALED)
+    return " UNION ".join(parts), params
 
 
 Found = tuple[dict[tuple[str, str], str], dict[tuple[str, str], str], set[tuple[str, str]]]
 
 
-def _current(db: Database, org: str, as_of: date, window: int, where: str,
+def _current(db: Database, org: str, as_of: date, window: int, candidates: str,
              params: dict[str, Any]) -> Found:
     """(payloads of the listed candidate rows, their information, keys of every candidate)."""
     values = {**params, "d": as_of.isoformat(),
@@ -114,7 +124,7 @@ def _current(db: Database, org: str, as_of: date, window: int, where: str,
     listed: dict[tuple[str, str], str] = {}
     info: dict[tuple[str, str], str] = {}
     seen: set[tuple[str, str]] = set()
-    for row in db.execute(_STATE.format(where=where), values):
+    for row in db.execute(_STATE.format(candidates=candidates), values):
         r = dict(zip(_COLUMNS, row, strict=True))
         key = (r["org"], r["id"])
         seen.add(key)
@@ -142,23 +152,25 @@ def changes(db: Database, rulesets: dict[str, RuleSet], as_of: date, window: int
         _rules_table(db, org, ruleset, skip_keys)
         prev = previous.get(org)
         if prev is None:  # the first logged run: every row, and whatever the state holds
-            listed, info, seen = _current(db, org, as_of, window, "1", {})
+            listed, info, seen = _current(db, org, as_of, window, _ALL, {})
             old = stored(db, orgs=[org])
             keys = seen | set(old)
         else:
-            where, params = _span(ruleset, date.fromisoformat(prev), as_of, window)
-            listed, info, seen = _current(db, org, as_of, window, where, params)
+            candidates, params = _span(ruleset, date.fromisoformat(prev), as_of, window)
+            listed, info, seen = _current(db, org, as_of, window, candidates, params)
             journal = {(org, i) for (i,) in db.execute(
                 "SELECT id FROM deadline_journal WHERE org = ?", [org])}
-            failing = {(org, i) for (i,) in db.execute(
-                "SELECT id FROM finding_state WHERE org = ? AND id LIKE 'bevaka.regelfel/%'", [org])}
+            failing = {(org, i) for (i,) in db.execute(  # a range on the primary key
+                "SELECT id FROM finding_state WHERE org = ? AND id >= 'bevaka.regelfel/' "
+                "AND id < 'bevaka.regelfel0'", [org])}
             keys = seen | journal | failing
             old = stored(db, keys)
         org_extra = {k: v for k, v in extras.items() if k[0] == org}
         listed.update(org_extra)
         info.update({k: v for k, v in extra_info.items() if k[0] == org})
         keys |= set(org_extra)
-        keys = {k for k in keys if rule_key(old.get(k)) not in skip_keys}
+        if skip_keys:
+            keys = {k for k in keys if rule_key(old.get(k)) not in skip_keys}
         out.extend(diff(old, listed, keys, info))
     return out
 

@@ -44,7 +44,8 @@ COLUMNS = ("org", "rule_key", "id", "rule_id", "rule_version", "kind", "fact_typ
            "band", "recipients", "escalate_to", "escalate_on", "context")
 _INSERT = (f"INSERT INTO deadlines ({', '.join(COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in COLUMNS)})")
-JOURNAL = "INSERT OR IGNORE INTO deadline_journal (org, id) SELECT org, id FROM deadlines WHERE "
+JOURNAL = ("INSERT OR IGNORE INTO deadline_journal (org, rule_key, id) "
+           "SELECT org, rule_key, id FROM deadlines WHERE ")
 _SQL_OPS = {"==": "=", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 
@@ -216,18 +217,26 @@ def kind_outcome(lr: LoadedRule, env: dict[str, Any], memo: Memo) -> dict[str, A
             "target": None if target is None else float(target), "band": _opt(memo, lr.band, env)}
 
 
+def escalation_date(lr: LoadedRule, memo: Memo, env: dict[str, Any], due: Any) -> str | None:
+    """The ISO date from which an overdue deadline is escalated: ``escalate.at`` evaluated
+    for the fact, or the due date plus ``after_days``; None without an escalation."""
+    esc = lr.rule.finding.escalate
+    if esc is None or due is None:
+        return None
+    if lr.escalate_on is not None:
+        return _opt(memo, lr.escalate_on, env)
+    first = due if isinstance(due, date) else date.fromisoformat(str(due))
+    return (first + timedelta(days=esc.after_days or 0)).isoformat()
+
+
 def _row(lr: LoadedRule, ft: FactType, org: str, key: str, occ: date | None, env: dict[str, Any],
          memo: Memo, keep: frozenset[str]) -> list[Any] | None:
     outcome = kind_outcome(lr, env, memo)
     if outcome is None:
         return None
     subject = str(memo.eval(lr.subject, env))
-    escalate_on = None
-    esc = lr.rule.finding.escalate
-    if esc is not None and outcome["due_on"] is not None:
-        escalate_on = (_opt(memo, lr.escalate_on, env) if lr.escalate_on is not None else
-                       (date.fromisoformat(outcome["due_on"])
-                        + timedelta(days=esc.after_days or 0)).isoformat())
+    escalate_on = (escalation_date(lr, memo, env, outcome["due_on"])
+                   if outcome["due_on"] is not None else None)
     finding_id = f"{lr.rule.id}/{subject}" + (f"/{occ.isoformat()}" if occ else "")
     values = {
         "org": org, "rule_key": lr.key, "id": finding_id, "rule_id": lr.rule.id,
@@ -279,36 +288,39 @@ def write_rows(db: Database, lr: LoadedRule, org: str, rows: list[list[Any]]) ->
                                           "AND id = ?", [org, lr.key, i]).fetchone()), "?")
         raise RuleFailure(f"{lr.path}: två fakta ger samma bevakning {dup!r}; finding.subject "
                           "måste vara unikt per faktum (t.ex. id)") from None
-    db.conn.executemany("INSERT OR IGNORE INTO deadline_journal (org, id) VALUES (?, ?)",
-                        [(org, r[2]) for r in rows])
+    db.conn.executemany("INSERT OR IGNORE INTO deadline_journal (org, rule_key, id) "
+                        "VALUES (?, ?, ?)", [(org, lr.key, r[2]) for r in rows])
 
 
-def materialize(db: Database, lr: LoadedRule, ft: FactType, lookups: StoreLookups, full: bool,
-                since: int, matcher: Matcher) -> tuple[int, int, int]:
-    """(Re)compute ``lr``'s rows for the facts changed after ``since`` (all when ``full``),
-    inside the caller's transaction. Returns (facts considered, rows written, skipped): a fact
-    the push-down rules out counts as considered, it is just never read."""
-    org = lookups.org
-    matcher.register(lr.ruleset_name, lr.compiled.condition)
+def clear(db: Database, lr: LoadedRule, ft: FactType, org: str, full: bool,
+          since: int) -> int:
+    """Journal and delete the rows about to be derived again: all of ``lr``'s (``full``), or
+    those of the facts changed after ``since``. Returns the facts to consider."""
     if full:
         db.execute(f"{JOURNAL}org = ? AND rule_key = ?", [org, lr.key])
         db.execute("DELETE FROM deadlines WHERE org = ? AND rule_key = ?", [org, lr.key])
-        considered = db.execute(f'SELECT count(*) FROM "{ft.table}" WHERE "{ORG}" = ?',
-                                [org]).fetchone()[0]
-    else:
-        keys = [(org, lr.key, k) for k in changed_keys(db, ft, org, since)]
-        considered = len(keys)
-        db.conn.executemany(f"{JOURNAL}org = ? AND rule_key = ? AND fact_key = ?", keys)
-        db.conn.executemany("DELETE FROM deadlines WHERE org = ? AND rule_key = ? AND fact_key = ?",
-                            keys)
+        return int(db.execute(f'SELECT count(*) FROM "{ft.table}" WHERE "{ORG}" = ?',
+                              [org]).fetchone()[0])
+    keys = [(org, lr.key, k) for k in changed_keys(db, ft, org, since)]
+    db.conn.executemany(f"{JOURNAL}org = ? AND rule_key = ? AND fact_key = ?", keys)
+    db.conn.executemany("DELETE FROM deadlines WHERE org = ? AND rule_key = ? AND fact_key = ?",
+                        keys)
+    return len(keys)
+
+
+def derive_python(db: Database, lr: LoadedRule, ft: FactType, lookups: StoreLookups,
+                  since: int, matcher: Matcher) -> tuple[int, int]:
+    """Derive, match and write ``lr``'s rows fact by fact in batches (any rule). Returns
+    (rows written, skipped)."""
+    org = lookups.org
     memo = Memo(lr, lookups)
     where, params = pushdown(lr, ft)
     written = skipped = 0
     try:
-        for facts in iter_facts(db, ft, org, 0 if full else since, where, params):
+        for facts in iter_facts(db, ft, org, since, where, params):
             rows, skip = derive_batch(lr, ft, org, facts, memo, matcher)
             write_rows(db, lr, org, rows)
             written, skipped = written + len(rows), skipped + skip
     except EvalError as exc:
         raise RuleFailure(f"{lr.path}: {exc}") from None
-    return considered, written, skipped
+    return written, skipped

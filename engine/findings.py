@@ -10,11 +10,12 @@ A finding is of one of three kinds, each with its own statuses:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, computed_field
 
 from facts.orgs import DEFAULT_ORG
 
@@ -70,9 +71,13 @@ class Finding(BaseModel):
     deadline (else 0). Checks and measures have no due date; a measure has ``value`` and,
     where the rule sets them, ``target`` (``target_is`` ``min`` or ``max``), ``band`` and
     ``unit``. Both are listed from ``start_on`` to ``end_on``.
+
+    ``why`` is written from the rule's template the first time it is read (a finding that is
+    only counted, or compared with yesterday's, never renders one); ``Finding(why=…)`` gives it
+    directly.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     id: str
     org: str = DEFAULT_ORG
@@ -100,10 +105,28 @@ class Finding(BaseModel):
     recipients: list[str]
     escalated: bool = False
     legal_basis: list[str]
-    why: str
+    why_text: str | None = Field(default=None, alias="why", exclude=True, repr=False)
     tags: list[str] = []
     report: dict[str, str] = {}
     context: dict[str, Any] = {}
+    _render_why: Callable[[], str] | None = PrivateAttr(default=None)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def why(self) -> str:
+        """The plain-Swedish why text (rendered on first use)."""
+        if self.why_text is None:
+            text = self._render_why() if self._render_why is not None else ""
+            object.__setattr__(self, "why_text", text)  # a cache, not a change of state
+            return text
+        return self.why_text
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None,
+                   deep: bool = False) -> Finding:
+        """As pydantic's, with ``update={"why": …}`` replacing the why text."""
+        if update and "why" in update:
+            update = {("why_text" if k == "why" else k): v for k, v in update.items()}
+        return super().model_copy(update=update, deep=deep)
 
     @property
     def is_open(self) -> bool:

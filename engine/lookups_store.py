@@ -52,23 +52,28 @@ class StoreLookups:
 _DATE_FIELDS: dict[str, set[str]] = {}
 
 
-def typed_env(ft: FactType, row: dict[str, Any]) -> dict[str, Any]:
-    """A stored fact row as expression values: dates as ``date``, provenance dropped."""
+def date_fields(ft: FactType) -> set[str]:
+    """The fields of ``ft`` that are dates (stored as ISO text)."""
     if ft.name not in _DATE_FIELDS:
         _DATE_FIELDS[ft.name] = {k for k, t in model_types(ft.model).items() if t == "date"}
-    dates = _DATE_FIELDS[ft.name]
+    return _DATE_FIELDS[ft.name]
+
+
+def typed_env(ft: FactType, row: dict[str, Any]) -> dict[str, Any]:
+    """A stored fact row as expression values: dates as ``date``, provenance dropped."""
+    dates = date_fields(ft)
     env = {}
     for k, v in row.items():
         if k.startswith("_") or k == ORG:
             continue
-        env[k] = _iso_date(v) if k in dates and v is not None else v
+        env[k] = iso_date(v) if k in dates and v is not None else v
     return env
 
 
 _DATE_CACHE: dict[str, date] = {}
 
 
-def _iso_date(text: str) -> date:
+def iso_date(text: str) -> date:
     d = _DATE_CACHE.get(text)
     if d is None:
         d = _DATE_CACHE[text] = date.fromisoformat(text)

@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from engine.derivation import JOURNAL, RuleFailure, materialize
+from engine.derivation import JOURNAL, RuleFailure
 from engine.durable_adapter import Matcher
 from engine.lookups_store import StoreLookups
 from engine.rules.loader import LoadedRule, RuleSet
+from engine.sqlplan import materialize
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG
 from facts.store import ORG, current_rev
@@ -105,12 +106,29 @@ def _escalate_to(db: Database) -> None:
     db.execute("DELETE FROM materialized")
 
 
+@migrations(name="journal_rule_key")
+def _journal_rule_key(db: Database) -> None:
+    """The journal names each row's rule key too, so the delta finds the rows on the primary
+    key. Entries made before cannot be matched to their rows: the next logged run of every
+    organisation compares every row instead (as a first run does)."""
+    db.executescript(
+        """
+        CREATE TABLE deadline_journal_new (org TEXT NOT NULL, rule_key TEXT NOT NULL,
+            id TEXT NOT NULL, PRIMARY KEY (org, rule_key, id)) WITHOUT ROWID;
+        DROP TABLE deadline_journal;
+        ALTER TABLE deadline_journal_new RENAME TO deadline_journal;
+        """)
+    if db["run_state"].exists():
+        db.execute("DELETE FROM run_state")
+
+
 @migrations(name="deadlines_escalate_on")
 def _escalate_on(db: Database) -> None:
     """The date from which an overdue deadline is escalated (its due date plus the rule's
     ``after_days``, or the rule's ``escalate.at``, e.g. the meeting day), stored with the row
     so Python and SQL read one date. Every rule is recomputed to fill it in."""
     db.execute("ALTER TABLE deadlines ADD COLUMN escalate_on TEXT")
+    db.execute("CREATE INDEX deadlines_escalate_on ON deadlines (org, escalate_on)")
     db.execute("DELETE FROM materialized")
 
 
@@ -147,12 +165,14 @@ def _reason(exc: BaseException) -> str:
 
 
 def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
-            failed: list[FailedRule] | None = None) -> dict[str, int]:
+            failed: list[FailedRule] | None = None, plan: str = "auto") -> dict[str, int]:
     """Bring organisation ``org``'s ``deadlines`` up to date for every rule. Returns rows
     recomputed per rule key.
 
     A rule that raises, or whose facts conflict, is appended to ``failed`` (and written
     nothing) while the other rules go on; without a ``failed`` list the first failure raises.
+    ``plan`` chooses how rows are derived (:func:`engine.sqlplan.materialize`); the rows are
+    the same either way.
     """
     rev = current_rev(db)
     _drop_retired(db, org, {lr.key for lr in ruleset.rules})
@@ -172,10 +192,10 @@ def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
         if not full and type_revs.get(ft.name, 0) <= since:
             continue
         if failed is None:
-            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev)
+            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev, plan)
             continue
         try:
-            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev)
+            done[lr.key] = _one(db, lr, ft, lookups, full, since, rev, plan)
         except Exception as exc:  # noqa: BLE001 - one rule's failure must not stop the others
             log.warning("regeln %s misslyckades för %s", lr.key, org, exc_info=True)
             failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), _reason(exc)))
@@ -183,10 +203,10 @@ def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
 
 
 def _one(db: Database, lr: LoadedRule, ft: FactType, lookups: StoreLookups, full: bool,
-         since: int, rev: int) -> int:
+         since: int, rev: int, plan: str) -> int:
     """One rule's rows, all or nothing, and its materialised state."""
     with db.atomic():
-        read, written, skipped = materialize(db, lr, ft, lookups, full, since, matcher())
+        read, written, skipped = materialize(db, lr, ft, lookups, full, since, matcher(), plan)
         db.execute(
             "INSERT OR REPLACE INTO materialized (org, rule_key, revision, facts_rev, rows, "
             "skipped, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -198,12 +218,15 @@ def _one(db: Database, lr: LoadedRule, ft: FactType, lookups: StoreLookups, full
 def _drop_retired(db: Database, org: str, keys: set[str]) -> None:
     """Remove the rows of rule versions no longer in the rule set (a version bump, a pack
     switched off): they would otherwise stay in the database for ever."""
-    marks = ", ".join("?" for _ in keys)
+    retired = [k for (k,) in db.execute("SELECT rule_key FROM materialized WHERE org = ?", [org])
+               if k not in keys]
+    if not retired:
+        return
     with db.atomic():
-        db.execute(f"{JOURNAL}org = ? AND rule_key NOT IN ({marks})", [org, *keys])
-        for table in ("deadlines", "materialized"):
-            db.execute(f"DELETE FROM {table} WHERE org = ? AND rule_key NOT IN ({marks})",
-                       [org, *keys])
+        for key in retired:
+            db.execute(f"{JOURNAL}org = ? AND rule_key = ?", [org, key])
+            for table in ("deadlines", "materialized"):
+                db.execute(f"DELETE FROM {table} WHERE org = ? AND rule_key = ?", [org, key])
 
 
 def _type_revs(db: Database, org: str) -> dict[str, int]:

@@ -59,7 +59,17 @@ def _looks_iso(v: str) -> bool:
     return len(v) == 10 and v[4] == "-" and v[7] == "-" and v[:4].isdigit()
 
 
-def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date) -> list[str]:
+def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date,
+                cache: dict[tuple[Any, ...], list[str]] | None = None) -> list[str]:
+    """The texts of ``lr``'s legal basis in force on ``as_of`` whose condition holds for
+    ``env``. With ``cache``, remembered per the values the conditions and the cited fields
+    read (``law``, ``legal_basis``)."""
+    if cache is not None:
+        key = (lr.key, as_of, *(_hashable(env.get(n)) for n in _basis_names(lr)))
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = legal_basis(lr, env, as_of)
+        return list(hit)
     out = []
     for basis, cond in zip(lr.rule.legal_basis, lr.basis_when, strict=True):
         if basis.valid_from and as_of < basis.valid_from:
@@ -72,13 +82,31 @@ def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date) -> list[str]:
     return out
 
 
+_BASIS_NAMES: dict[int, tuple[str, ...]] = {}
+
+
+def _basis_names(lr: LoadedRule) -> tuple[str, ...]:
+    key = id(lr.basis_when)
+    if key not in _BASIS_NAMES:
+        read = {n for node in lr.basis_when if node is not None for n in names(node)}
+        read |= {b.field for b in lr.rule.legal_basis if b.field}  # cited fields vary too
+        _BASIS_NAMES[key] = tuple(sorted(read))
+    return _BASIS_NAMES[key]
+
+
+def _hashable(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True, default=str) if isinstance(value, list | dict) else value
+
+
 def bump(severity: str) -> str:
     i = SEVERITIES.index(severity)
     return SEVERITIES[min(i + 1, len(SEVERITIES) - 1)]
 
 
-def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
-    """One row of ``deadlines`` as a finding as of ``as_of``."""
+def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date,
+                 basis_cache: dict[tuple[Any, ...], list[str]] | None = None) -> Finding:
+    """One row of ``deadlines`` as a finding as of ``as_of``; its why text is rendered when it
+    is first read (:attr:`Finding.why`)."""
     ctx = json.loads(row["context"])
     env = _context_env(lr, ctx)
     spec = lr.rule.finding
@@ -112,9 +140,7 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
     if due is not None:  # a deadline's own dates (a check's why sees the fact's fields instead)
         builtin.update(due_on=due, done_on=done, late_days=late_days, days_overdue=days_overdue,
                        days_left=(due - as_of).days)
-    # only the names the template uses: a smaller context renders faster
-    names = {k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names}
-    return Finding(
+    finding = Finding.model_construct(  # every value below is already of its field's type
         id=row["id"], org=row["org"], rule_id=lr.rule.id, rule_version=lr.rule.version,
         rule_title=lr.rule.title, fact_type=row["fact_type"], subject=row["subject"],
         kind=Kind(lr.kind), status=status, as_of=as_of, start_on=start,
@@ -122,9 +148,17 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date) -> Finding:
         days_overdue=days_overdue, end_on=end, value=row["value"], target=row["target"],
         target_is=(spec.target_is or "min") if row["target"] is not None else None,
         band=row["band"], unit=spec.unit, severity=severity, recipients=recipients,
-        escalated=escalated, legal_basis=legal_basis(lr, env, as_of),
-        why=lr.render(names, row["id"]), tags=lr.rule.tags, report=lr.rule.report, context=ctx,
+        escalated=escalated, legal_basis=legal_basis(lr, env, as_of, basis_cache),
+        why_text=None, tags=list(lr.rule.tags), report=dict(lr.rule.report), context=ctx,
     )
+
+    def render() -> str:
+        # only the names the template uses: a smaller context renders faster
+        return lr.render({k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names},
+                         row["id"])
+
+    finding._render_why = render
+    return finding
 
 
 # A deadline is listed from its start until it has been met for longer than the window; a
@@ -143,22 +177,28 @@ def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int,
     """Organisation ``org``'s findings as of ``as_of`` from the materialised rows of the rules
     valid that day (except the rule keys in ``skip``: rules that failed this run).
 
-    A rule whose why text cannot be written is appended to ``failed`` and left out (without a
-    ``failed`` list the error is raised)."""
+    A rule whose why text cannot be written (tried on its first finding; the rest are written
+    when read) is appended to ``failed`` and left out (without a ``failed`` list the error is
+    raised)."""
     window = (as_of - timedelta(days=window_days)).isoformat()
     d = as_of.isoformat()
     findings: list[Finding] = []
+    basis: dict[tuple[Any, ...], list[str]] = {}
     for lr in ruleset.valid_on(as_of):
         if lr.key in skip:
             continue
         cur = db.execute(_LISTED, {"org": org, "key": lr.key, "d": d, "window": window})
-        names = [c[0] for c in cur.description]
-        try:
-            findings.extend([make_finding(lr, dict(zip(names, values, strict=True)), as_of)
-                             for values in cur.fetchall()])
+        names_ = [c[0] for c in cur.description]
+        found = [make_finding(lr, dict(zip(names_, values, strict=True)), as_of, basis)
+                 for values in cur.fetchall()]
+        try:  # a template that cannot be written at all fails its rule in this run
+            if found:
+                found[0].why  # noqa: B018 - rendered to find out
         except WhyError as exc:
             if failed is None:
                 raise
             failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), str(exc)))
+            continue
+        findings.extend(found)
     findings.sort(key=Finding.sort_key)
     return findings

@@ -63,6 +63,7 @@ def _create_fact_table(db: Database, ft: FactType) -> None:
     table.create({ORG: str, **columns_for(ft)}, pk=primary_key(ft),
                  not_null=set(primary_key(ft)))
     table.create_index(["_rev"])
+    table.create_index([ORG, "_rev"], if_not_exists=True)
 
 
 def _register(ft: FactType) -> None:
@@ -101,6 +102,19 @@ def _add_org(db: Database) -> None:
         table.transform(pk=primary_key(ft), column_order=[ORG, *ft.key])
 
 
+@migrations(name="org_rev_index")
+def _org_rev_index(db: Database) -> None:
+    """An index on (org, _rev): the daily run asks each organisation's latest revision of
+    every fact type, and the facts changed after one, without scanning the table."""
+    for ft in FACT_TYPES.values():
+        table = db.table(ft.table)
+        if table.exists():
+            table.create_index([ORG, "_rev"], if_not_exists=True)
+
+
+CACHE_KIB = 65536
+
+
 def connect(path: str | Path) -> Database:
     """A connection to the database file at ``path`` (WAL, foreign keys); no schema work.
 
@@ -113,6 +127,10 @@ def connect(path: str | Path) -> Database:
     if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
+    # A rebuild writes a rule's rows and their indexes in one transaction: with SQLite's
+    # default 2 MB page cache it spills pages to the file again and again (measured: a third
+    # of a 100 000-row rebuild in system time). Up to 64 MiB, used only as needed.
+    db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     return db
 
 
