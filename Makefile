@@ -18,20 +18,23 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) sysdeps
 	BEVAKA=$(BIN)/bevaka bash examples/demo.sh $(DEMO_DIR)
 
-# The audit tests edit the log with the sqlite3 command-line tool, as an auditor would; the IVO
-# reports' PDFs are made by WeasyPrint (Pango) and read back with pdftotext (poppler-utils); the
-# web tests drive Debian's chromium through Playwright (which cannot download a browser here).
+# System tools the tests use, installed with apt-get when missing: the sqlite3 command-line
+# tool (the audit tests edit the log as an auditor would), poppler-utils (pdftotext and
+# pdftoppm read back and render the PDF reports), Pango with the DejaVu fonts (WeasyPrint
+# writes the PDFs with them) and Debian's chromium (the web view's browser tests drive it
+# through Playwright, which cannot download a browser here).
+SYSDEPS_CHECK = command -v sqlite3 >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 \
+  && command -v pdftoppm >/dev/null 2>&1 && ldconfig -p | grep -q libpango-1.0 \
+  && ldconfig -p | grep -q libpangoft2-1.0 && ldconfig -p | grep -q libharfbuzz-subset \
+  && fc-list | grep -qi dejavu
 sysdeps:
-	@command -v sqlite3 >/dev/null 2>&1 || { echo "Installing the sqlite3 command-line tool (used by the tests)"; \
-	  { apt-get update -qq && apt-get install -y -qq sqlite3; } >/dev/null 2>&1 || \
-	  echo "Could not install sqlite3; install it with your package manager (apt-get install sqlite3)"; }
-	@{ command -v pdftotext >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libpango-1.0; } || \
-	  { echo "Installing Pango (WeasyPrint, PDF) and poppler-utils (pdftotext, used by the tests)"; \
-	  { apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 poppler-utils fonts-dejavu-core; } >/dev/null 2>&1 || \
-	  echo "Could not install them; install libpango-1.0-0 and poppler-utils with your package manager"; }
+	@$(SYSDEPS_CHECK) || { echo "Installing sqlite3, poppler-utils, Pango and the DejaVu fonts (used by the tests and the PDF reports)"; \
+	  { apt-get update -qq && apt-get install -y -qq sqlite3 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
+	    libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core fontconfig; } >/dev/null 2>&1 || \
+	  echo "Could not install them; install with your package manager: apt-get install sqlite3 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; }
 	@test -x /usr/bin/chromium || { echo "Installing chromium (the web view's browser tests)"; \
 	  { apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
 	  echo "Could not install chromium; install it with your package manager (apt-get install chromium)"; }

@@ -62,11 +62,18 @@ from notifications.calendar import Feed, build_feed
 from notifications.due import select_due
 from notifications.failures import delivery_findings, dismiss
 from notifications.published import for_recipient, published
+from notifications.reports.findings import write_findings
+from notifications.reports.internkontroll import (
+    ControlReport,
+    build_control_report,
+    write_control_report,
+)
 from notifications.reports.ivo_avgift import write_avgift
 from notifications.reports.ivo_kf import write_kf
 from notifications.reports.ivo_report import DEFAULT_FORMATS, write_report
 from notifications.reports.ivo_revision import write_revision
 from notifications.reports.ivo_worksheet import write_worksheet
+from notifications.reports.namnd import CommitteePack, build_pack, write_pack
 from notifications.web.app import check_bind
 from notifications.web.app import serve as serve_web
 from notifications.web.snapshot import make_snapshot
@@ -300,6 +307,38 @@ class Bevaka:
     def reconciliation(self, rep: IvoReport) -> list[dict[str, Any]]:
         """The differences between the quarter's three reports (empty when they agree)."""
         return [d.to_dict() for d in reconcile(rep)]
+    def report_namnd(self, meeting: date, out_dir: str | Path | None = None,
+                     org: str | None = None, body: str = "VON") -> tuple[CommitteePack, list[Path]]:
+        """The committee pack for the meeting of ``body`` on ``meeting`` (logged as a run as of
+        the meeting day), and its HTML, PDF and XLSX files if ``out_dir``."""
+        o = self.org(org)
+        if meeting not in self._meeting_dates(o, body):
+            raise UserError(f"{body} i {o} har inget sammanträde {meeting.isoformat()}; importera "
+                            "sammanträdena (t.ex. examples/oxelosund-moten.yaml) eller ange ett av "
+                            "dem med --meeting")
+        ev = self._logged(meeting, o, f"report namnd --meeting {meeting.isoformat()}", listed=True)
+        pack = build_pack(self.db, self.config, ev, self.rulesets.for_org(o), o, meeting, body)
+        return pack, (write_pack(pack, out_dir) if out_dir else [])
+
+    def report_internkontroll(self, year: int, as_of: date, out_dir: str | Path | None = None,
+                              org: str | None = None) -> tuple[ControlReport, list[Path]]:
+        """The follow-up of ``org``'s internal-control plan for ``year`` as of ``as_of`` (logged
+        as a run), and its HTML, PDF, XLSX and heat map (PNG, SVG) if ``out_dir``."""
+        o = self.org(org)
+        ev = self._logged(as_of, o, f"report internkontroll --plan {year}", listed=True)
+        rep = build_control_report(self.db, self.config, ev, self.rulesets.for_org(o), o, year, as_of)
+        return rep, (write_control_report(rep, out_dir) if out_dir else [])
+
+    def _meeting_dates(self, org: str, body: str) -> set[date]:
+        rows = self.db.execute("SELECT date FROM meetings WHERE org = ? AND body = ?",
+                               [org, body]).fetchall()
+        return {date.fromisoformat(r[0]) for r in rows}
+
+    def export_findings(self, evaluation: Evaluation, findings: list[Finding], fmt: str,
+                        path: str | Path) -> Path:
+        """Write ``findings`` of ``evaluation`` as ``fmt`` (``csv``: UTF-8 with BOM, ``xlsx``:
+        real dates, frozen header and filters, ``html`` or ``pdf``) to ``path``."""
+        return write_findings(evaluation, findings, fmt, path)
 
     # ---- reminders ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ organisation's last logged run on date P and a run on D, only these rows can hav
 * rows written or removed by ``refresh`` since (``deadline_journal``);
 * rows with a date in the span between P and D where something happens: the start, the due
   date (upcoming → due → overdue), the done date, the done date plus the listing window
-  (drops out), the end date, the due date plus a rule's escalation days;
+  (drops out), the end date, the escalation date;
 * every row of a rule whose validity starts or ends in the span.
 
 :func:`changes` computes the state of those rows on D and compares it with
@@ -39,8 +39,8 @@ SELECT d.org, d.id, d.rule_id, d.rule_version, d.kind, d.subject,
   CASE WHEN d.kind = 'deadline' AND d.done_on IS NOT NULL AND d.done_on <= :d
        THEN d.done_on END AS done_on,
   d.value, d.band,
-  (d.kind = 'deadline' AND r.after_days IS NOT NULL AND (d.done_on IS NULL OR d.done_on > :d)
-   AND d.due_on < :d AND julianday(:d) - julianday(d.due_on) >= r.after_days) AS escalated,
+  (d.kind = 'deadline' AND d.escalate_on IS NOT NULL AND (d.done_on IS NULL OR d.done_on > :d)
+   AND d.due_on < :d AND d.escalate_on <= :d) AS escalated,
   CASE WHEN d.kind = 'deadline' AND d.done_on IS NOT NULL AND d.done_on <= :d
        THEN max(0, CAST(julianday(d.done_on) - julianday(d.due_on) AS INTEGER)) END AS late_days,
   CASE WHEN d.kind = 'deadline' AND (d.done_on IS NULL OR d.done_on > :d) AND d.due_on < :d
@@ -103,15 +103,12 @@ def _span(ruleset: RuleSet, prev: date, as_of: date, window: int) -> tuple[str, 
                 f"BETWEEN :lo{n} AND :hi{n}{rule}")
 
     parts = [between("start_on"), between("due_on"), between("done_on"),
-             between("done_on", window), between("end_on")]
+             between("done_on", window), between("end_on"), between("escalate_on")]
     for lr in ruleset.rules:
         if any(v and lo <= v <= hi for v in (lr.rule.valid_from, lr.rule.valid_to)):
             params[f"v{len(params)}"] = lr.key
             parts.append(f"SELECT rowid FROM deadlines WHERE org = :org AND rule_key = "
                          f":v{len(params) - 1}")
-        esc = lr.rule.finding.escalate
-        if esc:
-            parts.append(between("due_on", esc.after_days, lr.key))
     parts.append(_JOURNALED)
     return " UNION ".join(parts), params
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -41,7 +41,7 @@ from facts.types import FactType
 BATCH = 5000
 COLUMNS = ("org", "rule_key", "id", "rule_id", "rule_version", "kind", "fact_type", "fact_key",
            "subject", "start_on", "due_on", "done_on", "end_on", "status", "value", "target",
-           "band", "recipients", "escalate_to", "context")
+           "band", "recipients", "escalate_to", "escalate_on", "context")
 _INSERT = (f"INSERT INTO deadlines ({', '.join(COLUMNS)}) "
            f"VALUES ({', '.join('?' for _ in COLUMNS)})")
 JOURNAL = ("INSERT OR IGNORE INTO deadline_journal (org, rule_key, id) "
@@ -138,6 +138,7 @@ def context_names(lr: LoadedRule) -> frozenset[str]:
     for node in lr.basis_when:
         if node is not None:
             read |= names(node)
+    read |= {b.field for b in lr.rule.legal_basis if b.field}
     return frozenset(read | set(lr.computed_names) | {"occurrence"})
 
 
@@ -216,12 +217,26 @@ def kind_outcome(lr: LoadedRule, env: dict[str, Any], memo: Memo) -> dict[str, A
             "target": None if target is None else float(target), "band": _opt(memo, lr.band, env)}
 
 
+def escalation_date(lr: LoadedRule, memo: Memo, env: dict[str, Any], due: Any) -> str | None:
+    """The ISO date from which an overdue deadline is escalated: ``escalate.at`` evaluated
+    for the fact, or the due date plus ``after_days``; None without an escalation."""
+    esc = lr.rule.finding.escalate
+    if esc is None or due is None:
+        return None
+    if lr.escalate_on is not None:
+        return _opt(memo, lr.escalate_on, env)
+    first = due if isinstance(due, date) else date.fromisoformat(str(due))
+    return (first + timedelta(days=esc.after_days or 0)).isoformat()
+
+
 def _row(lr: LoadedRule, ft: FactType, org: str, key: str, occ: date | None, env: dict[str, Any],
          memo: Memo, keep: frozenset[str]) -> list[Any] | None:
     outcome = kind_outcome(lr, env, memo)
     if outcome is None:
         return None
     subject = str(memo.eval(lr.subject, env))
+    escalate_on = (escalation_date(lr, memo, env, outcome["due_on"])
+                   if outcome["due_on"] is not None else None)
     finding_id = f"{lr.rule.id}/{subject}" + (f"/{occ.isoformat()}" if occ else "")
     values = {
         "org": org, "rule_key": lr.key, "id": finding_id, "rule_id": lr.rule.id,
@@ -230,6 +245,7 @@ def _row(lr: LoadedRule, ft: FactType, org: str, key: str, occ: date | None, env
         "recipients": json.dumps(resolve(lr.recipients, env), ensure_ascii=False),
         "escalate_to": (json.dumps(resolve(lr.escalate_to, env), ensure_ascii=False)
                         if lr.escalate_to else None),
+        "escalate_on": escalate_on,
         "context": json.dumps({k: _json(env[k]) for k in keep if env.get(k) is not None},
                               ensure_ascii=False, sort_keys=True, default=str),
     }

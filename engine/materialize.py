@@ -122,6 +122,16 @@ def _journal_rule_key(db: Database) -> None:
         db.execute("DELETE FROM run_state")
 
 
+@migrations(name="deadlines_escalate_on")
+def _escalate_on(db: Database) -> None:
+    """The date from which an overdue deadline is escalated (its due date plus the rule's
+    ``after_days``, or the rule's ``escalate.at``, e.g. the meeting day), stored with the row
+    so Python and SQL read one date. Every rule is recomputed to fill it in."""
+    db.execute("ALTER TABLE deadlines ADD COLUMN escalate_on TEXT")
+    db.execute("CREATE INDEX deadlines_escalate_on ON deadlines (org, escalate_on)")
+    db.execute("DELETE FROM materialized")
+
+
 _MATCHER: Matcher | None = None
 
 

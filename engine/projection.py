@@ -62,7 +62,8 @@ def _looks_iso(v: str) -> bool:
 def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date,
                 cache: dict[tuple[Any, ...], list[str]] | None = None) -> list[str]:
     """The texts of ``lr``'s legal basis in force on ``as_of`` whose condition holds for
-    ``env``. With ``cache``, remembered per the values the conditions read (``law``)."""
+    ``env``. With ``cache``, remembered per the values the conditions and the cited fields
+    read (``law``, ``legal_basis``)."""
     if cache is not None:
         key = (lr.key, as_of, *(_hashable(env.get(n)) for n in _basis_names(lr)))
         hit = cache.get(key)
@@ -75,9 +76,9 @@ def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date,
             continue
         if basis.valid_to and as_of > basis.valid_to:
             continue
-        if cond is not None and not holds(cond, env):
+        if cond is not None and not holds(cond, {**dict.fromkeys(names(cond)), **env}):
             continue
-        out.append(basis.text)
+        out.extend(basis.cited(env))
     return out
 
 
@@ -87,8 +88,9 @@ _BASIS_NAMES: dict[int, tuple[str, ...]] = {}
 def _basis_names(lr: LoadedRule) -> tuple[str, ...]:
     key = id(lr.basis_when)
     if key not in _BASIS_NAMES:
-        _BASIS_NAMES[key] = tuple(sorted({n for node in lr.basis_when if node is not None
-                                          for n in names(node)}))
+        read = {n for node in lr.basis_when if node is not None for n in names(node)}
+        read |= {b.field for b in lr.rule.legal_basis if b.field}  # cited fields vary too
+        _BASIS_NAMES[key] = tuple(sorted(read))
     return _BASIS_NAMES[key]
 
 
@@ -118,10 +120,14 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date,
         assert due is not None
         status, late_days, days_overdue = status_of(due, done, as_of)
         esc = spec.escalate
-        if esc and status is Status.overdue and days_overdue >= esc.after_days:
+        escalate_on = _d(row.get("escalate_on"))
+        if esc and status is Status.overdue and escalate_on is not None and as_of >= escalate_on:
             escalated = True
             severity = esc.severity or bump(severity)
-            resolve(lr.escalate_to, env, into=recipients)
+            stored = row.get("escalate_to")
+            for r in (json.loads(stored) if stored else resolve(lr.escalate_to, env)):
+                if r not in recipients:
+                    recipients.append(r)
         if status is not Status.resolved:
             done = None
     else:

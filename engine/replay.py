@@ -27,7 +27,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from engine.audit import decisions_for_run, rule_sources
-from engine.derivation import kind_outcome
+from engine.derivation import escalation_date, kind_outcome
 from engine.lookups_store import typed_env
 from engine.memo import Memo
 from engine.projection import status_of
@@ -141,10 +141,11 @@ def outcome(lr: LoadedRule, rec: dict[str, Any], window: int) -> dict[str, Any]:
         due = date.fromisoformat(kinds["due_on"])
         done = _typed(kinds["done_on"])
         status, _, overdue = status_of(due, done, as_of)
-        esc = lr.rule.finding.escalate
+        esc_on = escalation_date(lr, memo, env, due)
         out.update(status=status.value, due_on=due.isoformat(),
                    done_on=done.isoformat() if status.value == "resolved" else None,
-                   escalated=bool(esc and status.value == "overdue" and overdue >= esc.after_days))
+                   escalated=bool(esc_on and status.value == "overdue"
+                                  and as_of >= date.fromisoformat(esc_on)))
         listed = listed and (done is None or done > as_of or done >= as_of - timedelta(days=window))
     else:
         end = _typed(kinds["end_on"])

@@ -39,6 +39,7 @@ from engine.derivation import (
     condition_fields,
     context_names,
     derive_python,
+    escalation_date,
     message,
     pushdown,
 )
@@ -185,6 +186,17 @@ class SqlPlan:
         return self._function(read, lambda env: json.dumps(resolve(recipients, env),
                                                           ensure_ascii=False))
 
+    def _escalate_on(self) -> str:
+        """The escalation date: ``escalate.at``, or the due date plus ``after_days``, as
+        :func:`engine.derivation.escalation_date` writes it."""
+        lr = self.lr
+        esc = lr.rule.finding.escalate
+        if lr.kind != "deadline" or esc is None or lr.due is None:
+            return "NULL"
+        memo, due, at = self.memo, lr.due, lr.escalate_on
+        read = names(due) | (names(at) if at is not None else set())
+        return self._function(read, lambda env: escalation_date(lr, memo, env, memo.eval(due, env)))
+
     def _context(self) -> str:
         keep = context_names(self.lr)
 
@@ -274,6 +286,7 @@ class SqlPlan:
                  "start_on": self._value(lr.start), **self._outcome(),
                  "recipients": self._recipients(lr.recipients, False),
                  "escalate_to": self._recipients(lr.escalate_to, True),
+                 "escalate_on": self._escalate_on(),
                  "context": self._context()}
         inner_sql = ", ".join(f"{sql} AS {name}" for name, sql in inner.items())
         outer = [constants.get(c) or ("? || '/' || s.subject" if c == "id" else f"s.{c}")

@@ -18,6 +18,7 @@ from facts import kinds_balanslista  # noqa: F401  # isort: skip
 from facts import kinds_registers  # noqa: F401  # isort: skip
 from facts import kinds_control  # noqa: F401  # isort: skip
 from facts import kinds_ivo  # noqa: F401  # isort: skip
+from facts import kinds_health  # noqa: F401  # isort: skip
 from facts.dates import DateParseError, parse_date
 from facts.errors import UserError
 from facts.importer import FactImportError, ImportReport, import_files

@@ -26,6 +26,7 @@ from facts.fields import (
     CaseRef,
     Date,
     OptDate,
+    OptRoleOrEmail,
     OptStr,
     OptYear,
     RoleOrEmail,
@@ -45,7 +46,7 @@ from facts.fields import (
 from facts.models import Fact
 from facts.schedules import PARSED_FIELDS, SCHEDULE_HINT, Frequency, clean_schedule, parse_schedule
 from facts.types import FactType, register
-from facts.vocabulary import SPACES
+from facts.vocabulary import NO_WORDS, SPACES, YES_WORDS
 
 # ---- recurring_obligation ------------------------------------------------------------------
 
@@ -58,11 +59,32 @@ def _topic(value: Any) -> str:
     return written.lower()
 
 
-class RecurringObligation(Fact):
-    """A recurring reporting duty from an agreement (monthly, quarterly, yearly, per meeting).
+def _weekend_shift(value: Any) -> str | None:
+    """``Helgflytt``: ja → ``roll_forward`` (Lag 1930:173), nej → ``none``; empty → the rule's
+    default."""
+    written = SPACES.sub(" ", str(text_cell(value))).strip().lower()
+    if written in ("", "none", "roll_forward"):
+        return written or None
+    if written in YES_WORDS or written in ("nästa vardag", "flyttas"):
+        return "roll_forward"
+    if written in NO_WORDS or written in ("ingen", "ingen flytt", "flyttas inte"):
+        return "none"
+    raise ValueError(f"{value!r}: skriv ja (fristen flyttas till nästa vardag enligt Lag 1930:173) "
+                     "eller nej (fristen står kvar)")
 
-    ``frequency``, ``day``, ``month``, ``days_before`` and ``body`` are parsed from
-    ``schedule``; they are not columns of their own.
+
+_DAYS = number("antal dagar", whole=True, missing=None, accept=lambda n: 0 <= n <= 3660,
+               rejected="{value!r}: ange 0–3660 dagar")
+
+
+class RecurringObligation(Fact):
+    """A recurring obligation from an agreement, a plan or a list, on any topic.
+
+    The parts of ``schedule`` (``frequency``, ``day``, ``month``, ``months``, ``months_after``,
+    ``days_before``, ``day_kind``, ``body``, ``external``) are parsed from it; they are not
+    columns of their own. The obligation's own parameters are columns: ``weekend_shift``
+    (Helgflytt), ``visible_days``, ``escalate_days``, ``escalate_to``, ``legal_basis`` and
+    ``due_on`` (the date when the schedule refers to someone else's, e.g. SCB's).
     """
 
     id: Annotated[str, text("id saknas")] = header("Id", "Nr", "Nummer")
@@ -81,8 +103,21 @@ class RecurringObligation(Fact):
     frequency: Frequency | None = None
     day: int | None = None
     month: int | None = None
+    months: str | None = None
+    months_after: int | None = None
     days_before: int | None = None
+    day_kind: str | None = None
     body: str | None = None
+    external: str | None = None
+    due_on: OptDate = header("Datum", "Sista dag", "Datum i år", default=None)
+    weekend_shift: Annotated[str | None, BeforeValidator(optional(_weekend_shift))] = header(
+        "Helgflytt", "Flyttas vid helg", default=None)
+    visible_days: Annotated[int | None, _DAYS] = header(
+        "Visas dagar före", "Visas dagar innan", default=None)
+    escalate_days: Annotated[int | None, _DAYS] = header(
+        "Eskaleras efter dagar", "Eskalering dagar", default=None)
+    escalate_to: OptRoleOrEmail = header("Eskaleras till", "Eskalering till", default=None)
+    legal_basis: OptStr = header("Rättslig grund", "Lagrum", default=None)
     source: OptStr = header("Källa", default=None)
 
     @derive

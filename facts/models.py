@@ -211,7 +211,8 @@ class Obligation(Fact):
 
 class Submission(Fact):
     """A report handed in for an obligation. ``period`` says which occurrence of a recurring
-    obligation it is for: ``2026-03`` (month), ``2026Q1`` (quarter) or ``2026`` (year)."""
+    obligation it is for: ``2026-03`` (month), ``2026Q1`` (quarter), ``2026`` (year) or
+    ``2026-03-26`` (the meeting of an obligation due at or before each meeting)."""
 
     obligation_id: Text = header("Rapport", "Skyldighet", "Id")
     submitted_on: Date = header("Inlämnad", "Inkommen", "Datum")
@@ -230,7 +231,8 @@ _PERIOD_QUARTER = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$|^[Qq]([1-4])\s*-?\s*
 
 def normalise_period(value: Any) -> str | None:
     """``2026-03`` / ``2026-3`` / a date → ``2026-03``; ``2026Q1`` / ``Q1 2026`` → ``2026Q1``;
-    ``2026`` → ``2026``; empty → None."""
+    ``2026`` → ``2026``; ``2026-03-26`` written as text (a meeting) → ``2026-03-26``;
+    empty → None."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, date):  # a spreadsheet turns 2026-03 into 2026-03-01
@@ -238,6 +240,11 @@ def normalise_period(value: Any) -> str | None:
     text = str(value).strip()
     if re.fullmatch(r"\d{4}(\.0)?", text):
         return text[:4]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError(f"{text!r}: datumet finns inte") from None
     m = _PERIOD_MONTH.match(text)
     if m and 1 <= int(m.group(2)) <= 12:
         return f"{m.group(1)}-{int(m.group(2)):02d}"
@@ -245,5 +252,5 @@ def normalise_period(value: Any) -> str | None:
     if m:
         year, quarter = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         return f"{year}Q{quarter}"
-    raise ValueError(f"{text!r} är ingen period; skriv ÅÅÅÅ-MM (månad), ÅÅÅÅQN (kvartal) "
-                     "eller ÅÅÅÅ (år)")
+    raise ValueError(f"{text!r} är ingen period; skriv ÅÅÅÅ-MM (månad), ÅÅÅÅQN (kvartal), "
+                     "ÅÅÅÅ (år) eller sammanträdets datum ÅÅÅÅ-MM-DD")

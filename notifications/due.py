@@ -25,8 +25,8 @@ from notifications.select import Digest, DigestItem, Level, Selection, Unaddress
 _LEVELS = """
 WITH listed AS (
   SELECT d.*, r.severity AS rule_severity,
-    (d.kind = 'deadline' AND r.after_days IS NOT NULL AND d.due_on < :d
-     AND julianday(:d) - julianday(d.due_on) >= r.after_days) AS escalated
+    (d.kind = 'deadline' AND d.escalate_on IS NOT NULL AND d.due_on < :d
+     AND d.escalate_on <= :d) AS escalated
   FROM deadlines d JOIN temp._remind_rules r ON r.org = d.org AND r.rule_key = d.rule_key
   WHERE d.org = :org AND (d.start_on IS NULL OR d.start_on <= :d)
     AND (CASE WHEN d.kind = 'deadline' THEN d.done_on IS NULL OR d.done_on > :d

@@ -1,5 +1,6 @@
-"""The avtal pack on the agreement fact types: recurring obligations (R-N01, R-N04, R-N05,
-R-O12), the date consistency check, R-N13, R-N26, R-N23 and the quality-register targets.
+"""The agreement fact types: recurring obligations watched by their own schedules (R-N01,
+R-N02, R-N04, R-N05, R-O12, R-N28 in the skyldighet pack), the date consistency check, R-N13,
+R-N26, R-N23 and the quality-register targets.
 
 Everything goes through the real CLI (``bevaka.cli.cli`` via CliRunner) on a real SQLite file
 in tmp_path, with a tmp config.toml whose rule directory is the repository's ``rules/``, and
@@ -23,9 +24,9 @@ RECURRING = EXAMPLES / "avtal-aterkommande.yaml"
 NYKOPING = [EXAMPLES / "nykoping-2024.yaml", EXAMPLES / "nykoping-2026.yaml"]
 
 AGREEMENT_RULES = {
-    "avtal.platina-statistik", "avtal.lex-sarah-uppfoljning", "avtal.avvikelser-uppfoljning",
-    "avtal.patientsakerhetsberattelse", "avtal.datum-konsekvens", "avtal.korttid-bedomning",
-    "avtal.investering-ks", "avtal.tom-lagenhet", "avtal.kvalitetsregister-mal",
+    "skyldighet.aterkommande", "skyldighet.tidplan", "avtal.datum-konsekvens",
+    "avtal.korttid-bedomning", "avtal.investering-ks", "avtal.tom-lagenhet",
+    "avtal.kvalitetsregister-mal",
 }
 
 
@@ -59,7 +60,7 @@ def test_rules_test_passes_and_every_agreement_rule_has_three_examples(bevaka: B
 
 def test_agreement_examples_import_with_guessed_kinds(bevaka: Bevaka) -> None:
     files = {
-        "avtal-aterkommande.yaml": ("recurring_obligation", 12),
+        "avtal-aterkommande.yaml": ("recurring_obligation", 14),
         "korttid-2026.csv": ("short_term_admission", 6),
         "investeringar.csv": ("investment", 5),
         "tomma-lagenheter-2024.csv": ("vacancy", 5),
@@ -143,74 +144,65 @@ def test_a_bad_period_rejects_the_file(bevaka: Bevaka) -> None:
     assert "rad 2, kolumn Period: '2026-13' är ingen period" in result.output
 
 
-# ---- R-N01 Platina, R-N04 Lex Sarah, R-O12 PSB ---------------------------------------------
+# ---- the agreements' recurring duties, watched by skyldighet.aterkommande ------------------
 
 
-def test_platina_file_one_finding_per_month_matched_by_period(bevaka: Bevaka) -> None:
+def test_agreement_duties_from_their_own_schedules(bevaka: Bevaka) -> None:
+    """R-N01 Platina (no weekend shift: the agreement gives none), R-N04, R-N05 (May 2024,
+    September 2026, from each agreement's own row), R-O12 (1 March, rolled forward) and R-N28."""
     bevaka.ok("import", str(RECURRING), str(write_csv(
         bevaka.tmp / "inlamnade.csv", ["Rapport", "Inlämnad", "Avser period"],
         [["2026-R1", "2026-01-12", "2026-01"],   # the 10th was a Saturday: no shift, 2 days late
          ["2026-R1", "2026-02-10", "2026-02"],
-         ["2026-R1", "2026-03-05", "2026-04"]])))  # early, for April: March stays open
-    found = check(bevaka, "2026-03-31", "avtal.platina-statistik")
-    ours = {k: (f["status"], f["due_on"], f["late_days"]) for k, f in found.items() if "/2026-R1/" in k}
+         ["2026-R1", "2026-03-05", "2026-04"],   # early, for April: March stays open
+         ["2026-R6", "2026-03-02", "2026"]])))
+    rule = "skyldighet.aterkommande"
+    found = check(bevaka, "2026-03-31", rule)
+    ours = {k: (f["status"], f["due_on"], f["late_days"]) for k, f in found.items()
+            if "/2026-R1/" in k or "/2026-R6/" in k}
     assert ours == {
-        "avtal.platina-statistik/2026-R1/2026-01-01": ("resolved", "2026-01-10", 2),
-        "avtal.platina-statistik/2026-R1/2026-02-01": ("resolved", "2026-02-10", 0),
-        "avtal.platina-statistik/2026-R1/2026-03-01": ("overdue", "2026-03-10", None),
+        f"{rule}/2026-R1/2026-01-01": ("resolved", "2026-01-10", 2),
+        f"{rule}/2026-R1/2026-02-01": ("resolved", "2026-02-10", 0),
+        f"{rule}/2026-R1/2026-03-01": ("overdue", "2026-03-10", None),
+        # 1 March 2026 is a Sunday: Lag (1930:173) makes Monday the last day, so on time
+        f"{rule}/2026-R6/2026-03-01": ("resolved", "2026-03-02", 0),
     }
+    psb = found[f"{rule}/2026-R6/2026-03-01"]
+    assert psb["legal_basis"][0] == "Patientsäkerhetslag (2010:659) 3 kap. 10 §"
     # the 2024 agreement's file was never registered: all twelve months are still open
     assert sum(1 for k, f in found.items() if "/2024-R1/" in k and f["status"] == "overdue") == 12
-
-    shifted = config_with_rule_params(bevaka, "shift.toml", "avtal.platina-statistik",
-                                      weekend_shift="roll_forward")
-    jan = check(bevaka, "2026-03-31", "avtal.platina-statistik", shifted)[
-        "avtal.platina-statistik/2026-R1/2026-01-01"]
-    assert (jan["due_on"], jan["late_days"]) == ("2026-01-12", 0)
-
-
-def test_lex_sarah_follow_up_due_30_september(bevaka: Bevaka) -> None:
-    bevaka.ok("import", str(RECURRING))
-    rule = "avtal.lex-sarah-uppfoljning"
-    # listed from 60 days before the deadline (2026-08-01); the 2024 report is still open
-    assert set(check(bevaka, "2026-07-31", rule)) == {f"{rule}/2024-R4/2024-01-01"}
-    assert set(check(bevaka, "2026-08-01", rule)) == {f"{rule}/2024-R4/2024-01-01",
-                                                      f"{rule}/2026-R4/2026-01-01"}
-    found = check(bevaka, "2026-10-01", "avtal.lex-sarah-uppfoljning")
-    sept = found["avtal.lex-sarah-uppfoljning/2026-R4/2026-01-01"]
-    assert (sept["status"], sept["due_on"], sept["days_overdue"]) == ("overdue", "2026-09-30", 1)
-    assert sept["legal_basis"] == ["Överenskommelse VON–DSO 2026, avsnitt 1.5 Ansvarsfördelning"]
-
-
-def test_patient_safety_report_by_1_march_cites_psl(bevaka: Bevaka) -> None:
-    bevaka.ok("import", str(RECURRING), str(write_csv(
-        bevaka.tmp / "psb.csv", ["Rapport", "Inlämnad", "Avser period"],
-        [["2026-R6", "2026-02-20", "2026"]])))
-    found = check(bevaka, "2026-03-02", "avtal.patientsakerhetsberattelse")
-    done = found["avtal.patientsakerhetsberattelse/2026-R6/2026-01-01"]
-    assert (done["status"], done["due_on"], done["late_days"]) == ("resolved", "2026-03-01", 0)
-    assert "Patientsäkerhetslag (2010:659) 3 kap. 10 §" in done["legal_basis"]
-    old = found["avtal.patientsakerhetsberattelse/2024-R6/2024-01-01"]
+    old = found[f"{rule}/2024-R6/2024-03-01"]  # 1 March 2024 was a Friday
     assert (old["status"], old["due_on"], old["escalated"]) == ("overdue", "2024-03-01", True)
+    assert old["recipients"] == ["divisionschef", "sakkunnig"]
 
-
-# ---- R-N05: two versions chosen by the evaluation date -------------------------------------
-
-
-def test_deviation_follow_up_is_may_in_2024_and_september_in_2026(bevaka: Bevaka) -> None:
-    bevaka.ok("import", str(RECURRING))
-    rule = "avtal.avvikelser-uppfoljning"
-
-    may = check(bevaka, "2024-06-01", rule)
-    assert list(may) == [f"{rule}/2024-R5/2024-01-01"]
-    f = may[f"{rule}/2024-R5/2024-01-01"]
-    assert (f["rule_version"], f["status"], f["due_on"]) == (1, "overdue", "2024-05-31")
-
-    assert check(bevaka, "2026-06-01", rule) == {}  # September is not near yet
+    may = check(bevaka, "2024-06-01", rule)[f"{rule}/2024-R5/2024-05-01"]
+    assert (may["status"], may["due_on"]) == ("overdue", "2024-05-31")
+    assert may["legal_basis"] == ["Överenskommelse VON–DSO 2024, avsnitt 1 Formalia (Ansvarsfördelning)"]
     sept = check(bevaka, "2026-10-01", rule)
-    assert list(sept) == [f"{rule}/2026-R5/2026-01-01"]  # the 2024 duty is not re-dated to September
-    f = sept[f"{rule}/2026-R5/2026-01-01"]
-    assert (f["rule_version"], f["status"], f["due_on"]) == (2, "overdue", "2026-09-30")
+    assert (sept[f"{rule}/2026-R5/2026-09-01"]["due_on"], sept[f"{rule}/2026-R4/2026-09-01"]["due_on"]) \
+        == ("2026-09-30", "2026-09-30")
+    assert f"{rule}/2024-R5/2026-09-01" not in sept  # the 2024 duty keeps its own May
+    refugees = check(bevaka, "2024-12-31", rule)[f"{rule}/2024-R7/2024-12-01"]
+    assert (refugees["status"], refugees["due_on"]) == ("due", "2024-12-31")
+
+
+def test_scb_duty_waits_for_the_date_from_scbs_schedule(bevaka: Bevaka) -> None:
+    """R-N02: without a date the row is a failing check; with the date it is watched."""
+    bevaka.ok("import", str(RECURRING))
+    checks = check(bevaka, "2026-02-01", "skyldighet.tidplan")
+    assert {k: f["status"] for k, f in checks.items()} == {
+        "skyldighet.tidplan/2026-R2/2026-01-01": "failed"}
+    rows = yaml.safe_load(RECURRING.read_text(encoding="utf-8"))["recurring_obligations"]
+    scb = next(r for r in rows if r["id"] == "2026-R2")
+    dated = bevaka.tmp / "scb.yaml"
+    dated.write_text(yaml.safe_dump({"recurring_obligations": [{**scb, "due_on": "2026-04-15"}]},
+                                    allow_unicode=True), encoding="utf-8")
+    bevaka.ok("import", str(dated))
+    assert check(bevaka, "2026-02-01", "skyldighet.tidplan")[
+        "skyldighet.tidplan/2026-R2/2026-01-01"]["status"] == "passed"
+    due = check(bevaka, "2026-04-16", "skyldighet.aterkommande")[
+        "skyldighet.aterkommande/2026-R2/2026-12-01"]
+    assert (due["status"], due["due_on"]) == ("overdue", "2026-04-15")
 
 
 # ---- consistency of the stated dates -------------------------------------------------------

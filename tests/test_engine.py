@@ -300,7 +300,7 @@ def test_related_fact_type_change_recomputes_the_rule(tmp_path: Path) -> None:
     facts.import_files(db, [sub])
     # submissions are looked up by the avtal rule: it is recomputed whole; decisions are not
     # (other rules that look up submissions are recomputed too, over their 0 facts here)
-    assert {k: n for k, n in refresh(db, ruleset).items() if n} == {f"{rule}@1": 10}
+    assert {k: n for k, n in refresh(db, ruleset).items() if n} == {f"{rule}@2": 10}
     f = _find(evaluate(db, config, D("2026-03-05"), ruleset).findings, rule, "2026-05")
     assert f is not None and (f.status, f.late_days) == (Status.resolved, 2)
 

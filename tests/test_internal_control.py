@@ -32,8 +32,9 @@ INVESTIGATIONS = EXAMPLES / "utredningar-bou-2024.csv"
 DECISIONS = EXAMPLES / "beslut-2024.xlsx"
 PLAN = "Internkontrollplan 2024 VON Oxelösund"
 PACK_RULES = ["internkontroll.bou-utredningar", "internkontroll.lss-ej-i-tid",
-              "internkontroll.lss-verkstallighet", "internkontroll.rapportering",
-              "internkontroll.risk", "internkontroll.risk-angiven"]
+              "internkontroll.lss-verkstallighet", "internkontroll.orosanmalan",
+              "internkontroll.rapportering", "internkontroll.risk", "internkontroll.risk-angiven",
+              "internkontroll.trafikljus"]
 
 
 def _cells(path: Path) -> list[list[Any]]:

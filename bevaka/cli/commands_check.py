@@ -7,6 +7,7 @@ import click
 from bevaka.cli import context as cx
 from bevaka.cli.output import emit_json, finish, print_findings
 from engine.findings import STATUS_SV, Status
+from notifications.reports.findings import FORMATS
 
 
 @click.command()
@@ -17,10 +18,14 @@ from engine.findings import STATUS_SV, Status
 @click.option("--rule", "rule_ids", multiple=True, help="Visa bara dessa regler.")
 @cx.org_option(all_by_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Skriv bevakningarna som JSON.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS),
+              help="Skriv bevakningarna till en fil: csv (UTF-8 med BOM), xlsx, html eller pdf.")
+@click.option("--out", "out", metavar="FIL", help="Filen att skriva (med --format; "
+              "utan --format avgör filändelsen).")
 @cx.global_options
 @cx.pass_ctx
 def check(obj: cx.Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: tuple[str, ...],
-          org: str | None, as_json: bool) -> None:
+          org: str | None, as_json: bool, fmt: str | None, out: str | None) -> None:
     """Utvärdera reglerna och visa bevakningarna per ett datum.
 
     Varje körning skrivs i revisionsloggen.
@@ -29,18 +34,24 @@ def check(obj: cx.Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: t
     Exempel:
         bevaka check --as-of 2024-09-30
         bevaka check --status overdue --json
+        bevaka check --as-of 2024-12-31 --format xlsx --out bevakningar.xlsx
     """
+    fmt = cx.output_format(fmt, out)
     app = obj.app
     day = cx.parse_as_of(as_of, app)
     ev = app.check(day, org)
     findings = [f for f in ev.findings
                 if (not statuses or f.status.value in statuses)
                 and (not rule_ids or f.rule_id in rule_ids)]
+    if fmt and out:
+        written = app.export_findings(ev, findings, fmt, out)
     if as_json:
         emit_json([f.public_dict() for f in findings])
     else:
         print_findings(findings, day)
         click.echo(f"Körning {ev.run_id}")
+        if fmt and out:
+            click.echo(f"Skrev {written}")
     finish(ev.failed_rules)
 
 

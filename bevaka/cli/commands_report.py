@@ -208,4 +208,82 @@ def report_avgift(obj: cx.Ctx, as_of: str | None, out_dir: str | None, fmt: str,
         _files(files)
 
 
+@report.command("namnd")
+@click.option("--meeting", "meeting", required=True, help="Sammanträdets datum, t.ex. 2023-12-13.")
+@click.option("--body", default="VON", show_default=True, help="Nämnden vars sammanträde det är.")
+@click.option("--out", "out_dir", default="rapporter", show_default=True,
+              help="Katalogen där HTML, PDF och XLSX skrivs.")
+@cx.org_option()
+@click.option("--json", "as_json", is_flag=True)
+@cx.global_options
+@cx.pass_ctx
+def report_namnd(obj: cx.Ctx, meeting: str, body: str, out_dir: str, org: str | None,
+                 as_json: bool) -> None:
+    """Nämndens underlag inför ett sammanträde: det som ska behandlas (per ansvarig), det som är
+    kvar sedan förra sammanträdet, balanslistan, delegationsbesluten, internkontrollen,
+    IVO-kvartalet och synpunkterna i siffror. Skrivs som HTML, PDF och XLSX.
+
+    \b
+    Exempel:
+        bevaka report namnd --org oxelosund/von --meeting 2023-12-13 --out rapporter/
+    """
+    day = cx.parse_as_of(meeting, obj.app)
+    pack, files = obj.app.report_namnd(day, out_dir, org, body)
+    if as_json:
+        emit_json({"org": pack.org, "meeting": pack.meeting.isoformat(),
+                   "previous": pack.previous.isoformat() if pack.previous else None,
+                   "run_id": pack.evaluation.run_id,
+                   "at_meeting": {role: [f.id for f in fs] for role, fs in pack.at_meeting.items()},
+                   "backlog": [f.id for f in pack.backlog],
+                   "balanslista": [{"row": b["row"], "status": b["status"]} for b in pack.balanslista],
+                   "delegation": [d["id"] for d in pack.delegation],
+                   "internal_control": [f.id for f in pack.internal_control],
+                   "ivo": {"quarter": pack.ivo["quarter"], "counts": pack.ivo["counts"]},
+                   "complaints": {k: v for k, v in pack.complaints.items() if k not in ("from", "to")},
+                   "files": [str(f) for f in files]})
+    else:
+        n = sum(len(fs) for fs in pack.at_meeting.values())
+        click.echo(f"Underlag till {pack.body} {pack.meeting}: {n} att behandla, "
+                   f"{len(pack.backlog)} kvar sedan tidigare, {len(pack.balanslista)} rader i "
+                   f"balanslistan, {len(pack.delegation)} delegationsredovisningar")
+        click.echo("Skrev " + ", ".join(str(f) for f in files))
+    finish(pack.evaluation.failed_rules)
+
+
+@report.command("internkontroll")
+@click.option("--plan", "year", required=True, type=int, help="Planåret, t.ex. 2024.")
+@cx.as_of_option
+@click.option("--out", "out_dir", default="rapporter", show_default=True,
+              help="Katalogen där HTML, PDF, XLSX och riskkartan (PNG, SVG) skrivs.")
+@cx.org_option()
+@click.option("--json", "as_json", is_flag=True)
+@cx.global_options
+@cx.pass_ctx
+def report_internkontroll(obj: cx.Ctx, year: int, as_of: str | None, out_dir: str, org: str | None,
+                          as_json: bool) -> None:
+    """Uppföljningen av internkontrollplanen per ett datum: varje kontrollpunkt med ansvarig,
+    frekvens, urval och resultat, trafikljus (grön/gul/röd), åtgärdsplaner, kontrollen av
+    angiven risk och en riskkarta över planens matris.
+
+    \b
+    Exempel:
+        bevaka report internkontroll --org oxelosund/von --plan 2024 --as-of 2024-11-20
+    """
+    day = cx.parse_as_of(as_of, obj.app)
+    rep, files = obj.app.report_internkontroll(year, day, out_dir, org)
+    if as_json:
+        emit_json({"org": rep.org, "plan": rep.plan, "year": rep.year, "as_of": day.isoformat(),
+                   "run_id": rep.evaluation.run_id, "lights": rep.lights(),
+                   "points": [{"nr": p["nr"], "risk": p["risk"], "band": p["band"],
+                               "light": p["light"], "followed_up": str(p["light_on"] or "")}
+                              for p in rep.points],
+                   "files": [str(f) for f in files]})
+    else:
+        lights = rep.lights()
+        click.echo(f"{rep.plan} per {day}: {len(rep.points)} punkter, {lights['grön']} gröna, "
+                   f"{lights['gul']} gula, {lights['röd']} röda")
+        click.echo("Skrev " + ", ".join(str(f) for f in files))
+    finish(rep.evaluation.failed_rules)
+
+
 COMMANDS = [report]

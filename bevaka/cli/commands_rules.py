@@ -61,7 +61,7 @@ def rules_list(obj: cx.Ctx, as_json: bool) -> None:
     rows = [{"id": r.rule.id, "version": r.rule.version, "pack": r.pack, "title": r.rule.title,
              "applies_to": r.rule.applies_to, "severity": r.rule.severity,
              "valid_from": r.rule.valid_from, "valid_to": r.rule.valid_to,
-             "legal_basis": [b.text for b in r.rule.legal_basis], "params": r.params,
+             "legal_basis": [b.text or f"(fältet {b.field})" for b in r.rule.legal_basis], "params": r.params,
              "examples": len(r.rule.examples), "file": str(r.path)} for r in rs.rules]
     if as_json:
         emit_json(rows)

@@ -82,3 +82,18 @@ def parse_as_of(value: str | None, app: Bevaka) -> date:
     if parsed is None:
         raise UserError("--as-of: ange ett datum, t.ex. 2024-09-30")
     return parsed
+
+
+def output_format(fmt: str | None, out: str | None, formats: tuple[str, ...] = (
+        "csv", "xlsx", "html", "pdf")) -> str | None:
+    """``--format`` and ``--out`` checked together: a format needs a file; a file without a
+    format takes its format from its suffix."""
+    if fmt and not out:
+        raise UserError(f"--format {fmt}: ange filen med --out, t.ex. --out bevakningar.{fmt}")
+    if out and not fmt:
+        suffix = out.rsplit(".", 1)[-1].lower() if "." in out else ""
+        if suffix not in formats:
+            raise UserError(f"--out {out}: ange --format ({', '.join(formats)}) eller en fil "
+                            "som slutar på ett av dem")
+        return suffix
+    return fmt

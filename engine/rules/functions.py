@@ -116,6 +116,11 @@ def _first_days(start: date | None, end: date | None, step: int) -> list[date]:
     return out
 
 
+def _monthly(start: date | None, end: date | None, months: Any = None) -> list[date]:
+    wanted = _month_list(months)
+    return [d for d in _first_days(start, end, 1) if not wanted or d.month in wanted]
+
+
 def _date_of(year: Any, month: Any, day: Any) -> date:
     first = date(int(year), int(month), 1)
     return min(cal.add_days(first, int(day) - 1), cal.month_end(first))
@@ -128,7 +133,10 @@ def _period_key(d: date, unit: str = "month") -> str:
         return f"{d.year}Q{cal.quarter_of(d)}"
     if unit == "year":
         return str(d.year)
-    raise ValueError(f"period_key: okänd enhet {unit!r}; använd 'month', 'quarter' eller 'year'")
+    if unit == "day":
+        return d.isoformat()
+    raise ValueError(f"period_key: okänd enhet {unit!r}; använd 'day', 'month', 'quarter' eller "
+                     "'year'")
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -177,9 +185,9 @@ FUNCTIONS: dict[str, Function] = {
                  "meetings(start, slut, body='VON', months=[5, 11]): sammanträdesdagarna i "
                  "perioden, ev. bara i vissa månader (lista eller text '5,11').", kwargs=("body", "months"),
                  needs_lookups=True),
-        Function("monthly", ("date", "date"), "list",
-                 lambda a, b: _first_days(a, b, 1),
-                 "Första dagen i varje månad från start till slut (för each)."),
+        Function("monthly", ("date", "date"), "list", _monthly,
+                 "Första dagen i varje månad från start till slut (för each); months=[5, 11] "
+                 "eller months='5,11' tar bara de månaderna.", kwargs=("months",)),
         Function("quarterly", ("date", "date"), "list",
                  lambda a, b: _first_days(a, b, 3),
                  "Första dagen i varje kvartal från start till slut."),
@@ -190,6 +198,7 @@ FUNCTIONS: dict[str, Function] = {
                  "date_of(år, månad, dag): ett datum; dagen kläms till månadens sista "
                  "(date_of(2026, 2, 31) = 2026-02-28)."),
         Function("period_key", ("date", "str"), "str", _none_safe(_period_key),
-                 "period_key(datum, 'month'|'quarter'|'year'): '2026-03', '2026Q1' eller '2026'."),
+                 "period_key(datum, 'day'|'month'|'quarter'|'year'): '2026-03-26', '2026-03', '2026Q1' "
+                 "eller '2026'."),
     ]
 }

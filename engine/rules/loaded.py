@@ -50,6 +50,7 @@ class LoadedRule:
     tables: tuple[DecisionTable, ...] = ()
     recipients: tuple[Recipient, ...] = ()
     escalate_to: tuple[Recipient, ...] = ()
+    escalate_on: Node | None = None  # the escalation date (``finding.escalate.at``)
     why_line: int = 1
     known_roles: frozenset[str] = frozenset()
     table_overrides: dict[str, Any] = field(default_factory=dict)  # the installation's

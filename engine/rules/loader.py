@@ -151,7 +151,16 @@ class FileLoader:
         recipients = self.recipients(("finding", "recipients"), spec.recipients, scope, params, roles)
         escalate = (self.recipients(("finding", "escalate", "to"), spec.escalate.to, scope, params, roles)
                     if spec.escalate else ())
+        escalate_on = None
+        if spec.escalate and spec.escalate.at is not None:
+            escalate_on = self.parse_expr(("finding", "escalate", "at"), spec.escalate.at, scope)
+            if escalate_on is not None and infer(escalate_on, scope) not in ("date", "any"):
+                self.err(("finding", "escalate", "at"), "finding.escalate.at ska vara ett datum")
         basis_when = [self.basis(i, b.when, scope) for i, b in enumerate(rule.legal_basis)]
+        for i, b in enumerate(rule.legal_basis):
+            if b.field is not None and scope.get(b.field) not in ("str", "any"):
+                self.err(("legal_basis", i, "field"), f"legal_basis.field: {b.field!r} är inget "
+                         f"textfält i {rule.applies_to}{suggest(b.field, scope)}")
         why, why_names = self.template(rule.finding.why, scope)
         for i, ex in enumerate(rule.examples):
             overrides = {t.name: t for t in ex.tables}
@@ -165,6 +174,7 @@ class FileLoader:
         if self.problems or when is None or compiled is None or why is None:
             return None
         every = [*derive.values(), when, *(v for v in nodes.values() if v is not None),
+                 *([escalate_on] if escalate_on else []),
                  *([each] if each else []), *(n for t in tables for n in t.nodes())]
         related = set().union(*(related_types(n) for n in every))
         return LoadedRule(
@@ -174,7 +184,8 @@ class FileLoader:
             target=nodes["target"], band=nodes["band"], compiled=compiled, basis_when=basis_when, why=why,
             related_types=related, revision=_revision(text, params, self.table_overrides_json()),
             each=each, why_names=why_names, tables=tuple(tables), recipients=recipients,
-            escalate_to=escalate, why_line=self.pos.line(("finding", "why")), known_roles=roles,
+            escalate_to=escalate, escalate_on=escalate_on,
+            why_line=self.pos.line(("finding", "why")), known_roles=roles,
             table_overrides=dict(self.table_overrides),
         )
 

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 NAME = r"^[A-Za-z_ÅÄÖåäö][A-Za-z0-9_ÅÄÖåäö]*$"
@@ -17,13 +17,29 @@ class _Strict(BaseModel):
 
 
 class LegalBasis(_Strict):
-    """One citation. ``valid_from``/``valid_to`` make it effective-dated; ``when`` limits it
-    to facts for which the expression holds (e.g. ``law == 'LSS'``)."""
+    """One citation: ``text``, or ``field``, a text field of the fact whose value is cited
+    (split at ``;``; nothing when empty), so an obligation can carry its own basis.
+    ``valid_from``/``valid_to`` make it effective-dated; ``when`` limits it to facts for which
+    the expression holds (e.g. ``law == 'LSS'``)."""
 
-    text: str
+    text: str | None = None
+    field: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
     when: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> LegalBasis:
+        if (self.text is None) == (self.field is None):
+            raise ValueError("ange antingen text (citatet) eller field (fältet som citeras)")
+        return self
+
+    def cited(self, env: dict[str, Any]) -> list[str]:
+        """The citations for one fact's values."""
+        if self.text is not None:
+            return [self.text]
+        value = env.get(self.field or "")
+        return [p.strip() for p in str(value).split(";") if p.strip()] if value else []
 
 
 class Param(_Strict):
@@ -39,11 +55,22 @@ def _check_severity(v: str | None) -> str | None:
 
 
 class Escalation(_Strict):
-    after_days: int = Field(ge=0)
+    """When an overdue deadline is escalated, to whom: ``after_days`` days after the due date,
+    or ``at`` a date the rule computes (``at: meeting_on``: on the meeting day). Exactly one."""
+
+    after_days: int | None = Field(default=None, ge=0)
+    at: str | None = None  # ("on" would be read as true by YAML)
     to: list[str]
     severity: str | None = None
 
     _sev = field_validator("severity")(classmethod(lambda cls, v: _check_severity(v)))
+
+    @model_validator(mode="after")
+    def _one(self) -> Escalation:
+        if (self.after_days is None) == (self.at is None):
+            raise ValueError("escalate: ange antingen after_days (dagar efter fristen) eller on "
+                             "(ett datum, t.ex. at: meeting_on)")
+        return self
 
 
 KINDS = ("deadline", "check", "measure")

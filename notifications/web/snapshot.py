@@ -103,7 +103,7 @@ def _rules(rulesets: Iterable[RuleSet]) -> list[dict[str, Any]]:
             seen.setdefault(lr.key, lr)
     return [{"regel": lr.rule.id, "version": lr.rule.version, "rubrik": lr.rule.title,
              "paket": lr.pack, "typ": lr.kind,
-             "lagrum": "; ".join(b.text for b in lr.rule.legal_basis),
+             "lagrum": "; ".join(b.text or f"(ur fältet {b.field})" for b in lr.rule.legal_basis),
              "giltig_fran": lr.rule.valid_from.isoformat() if lr.rule.valid_from else None,
              "giltig_till": lr.rule.valid_to.isoformat() if lr.rule.valid_to else None,
              "revision": lr.revision[:12]} for lr in sorted(seen.values(), key=lambda r: r.key)]
