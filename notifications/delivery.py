@@ -17,6 +17,9 @@ uncertain, resolved by ``[notify] after_crash``: ``skip`` (the default) reports 
 never sends it twice; ``resend`` sends it again with the same Message-ID. Every message has a
 stable Message-ID, recorded when it was queued, before any DATA.
 
+A connection that fails after the whole message went out (a timeout waiting for the reply to
+the end of DATA) is the same uncertainty without a crash, and resolved by the same policy.
+
 A run stops sending after ``[notify] send_budget_seconds``, and at the first timeout or refused
 connection (the server is down: the rest are deferred without a try each), so a hanging server
 holds a run for one timeout, not one per message.
@@ -155,7 +158,12 @@ class _Batch:
         try:
             self.transport.send(_parse(row.eml))
         except TransientError as exc:
-            self.defer(row, str(exc))
+            if exc.uncertain and self.config.notify.after_crash == "skip":
+                outbox.mark_uncertain(self.db, row, str(exc), self.now)
+                self.result.failed += 1
+                self.failed_ids.append(row.id)
+            else:
+                self.defer(row, str(exc))
             if _server_down(exc):
                 self.down, self.result.stopped = exc, "server"
         except PermanentError as exc:

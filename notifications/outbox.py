@@ -296,6 +296,17 @@ def mark_transient(
     return False
 
 
+UNCERTAIN = ("meddelandet kan ha levererats och skickas inte igen automatiskt; kontrollera med "
+             "mottagaren och kör bevaka notify --retry-failed för att skicka det igen")
+
+
+def mark_uncertain(db: Database, row: OutboxRow, error: str, now: datetime) -> None:
+    """The connection failed after the whole message was sent (no reply to the end of DATA):
+    it may have arrived, so it is ``failed`` with the reason, as after a crash with
+    ``[notify] after_crash = "skip"``."""
+    mark_failed(db, row, f"{error}; {UNCERTAIN}", now)
+
+
 def mark_failed(db: Database, row: OutboxRow, error: str, now: datetime) -> None:
     error = redact(error)
     with db.atomic():

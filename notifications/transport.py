@@ -41,11 +41,15 @@ class DeliveryError(Exception):
 
 
 class TransientError(DeliveryError):
-    """Try again later. ``connection_lost``: the SMTP connection cannot be reused."""
+    """Try again later. ``connection_lost``: the SMTP connection cannot be reused.
+    ``uncertain``: the whole message had been sent when the connection failed (the server's
+    reply to the end of DATA never came), so it may have been delivered."""
 
-    def __init__(self, message: str, *, connection_lost: bool = True) -> None:
+    def __init__(self, message: str, *, connection_lost: bool = True,
+                 uncertain: bool = False) -> None:
         super().__init__(message)
         self.connection_lost = connection_lost
+        self.uncertain = uncertain
 
 
 class PermanentError(DeliveryError):
@@ -91,6 +95,19 @@ class SmtpTransport:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._yag: Any = None
+        self._body_sent = False  # the current message's final "." has gone to the server
+
+    def _watch_body(self, smtp: Any) -> None:
+        """Note when smtplib sends a message's end (``CRLF . CRLF``, only ever sent by
+        ``data()`` after the body): a failure after that may follow a delivery."""
+        plain_send = smtp.send
+
+        def send(data: bytes | str) -> None:
+            plain_send(data)
+            if isinstance(data, bytes) and data.endswith(b"\r\n.\r\n"):
+                self._body_sent = True
+
+        smtp.send = send
 
     @property
     def where(self) -> str:
@@ -140,6 +157,7 @@ class SmtpTransport:
         except Exception as exc:
             self._quiet_close(yag)
             raise self._classify_connect(exc) from exc
+        self._watch_body(yag.smtp)
         self._yag = yag
 
     def _classify_connect(self, exc: Exception) -> DeliveryError:
@@ -175,6 +193,7 @@ class SmtpTransport:
         """Send one prepared message over the open connection, exactly as built."""
         if self._yag is None:
             self.open()
+        self._body_sent = False
         try:
             refused = self._yag.smtp.send_message(msg)
         except smtplib.SMTPAuthenticationError as exc:
@@ -204,13 +223,15 @@ class SmtpTransport:
                 from exc
         except (OSError, smtplib.SMTPException) as exc:
             self._drop()
+            uncertain = self._body_sent
+            after = " efter att hela meddelandet skickats" if uncertain else ""
             if _timed_out(exc):
                 raise TransientError(
                     f"SMTP-servern {self.where} svarade inte inom {self.config.smtp.timeout:g} s"
-                ) from exc
+                    f"{after}", uncertain=uncertain) from exc
             raise TransientError(
-                f"SMTP-servern {self.where}: {_one_line(exc) or type(exc).__name__}"
-            ) from exc
+                f"SMTP-servern {self.where}: {_one_line(exc) or type(exc).__name__}{after}",
+                uncertain=uncertain) from exc
         if refused:
             raise self._refused(refused)
 

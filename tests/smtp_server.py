@@ -54,7 +54,9 @@ class CollectingHandler:
     """Accepts every message (unless told to refuse a recipient or the data) and keeps it.
 
     ``data_reply`` replaces the reply to DATA (``"554 5.6.0 vägras"``: nothing is kept);
-    ``data_delay`` seconds pass before the reply (a server hanging at DATA); ``on_data`` is
+    ``data_delay`` seconds pass before the reply (a server hanging at DATA; with
+    ``keep_before_delay`` the message is kept first, as a server that delivers it but answers
+    too late); ``on_data`` is
     called with each kept message before the reply is sent (to kill the sender right after
     the server accepted it)."""
 
@@ -63,6 +65,7 @@ class CollectingHandler:
         self.refuse: dict[str, str] = {}  # address -> SMTP reply, e.g. "550 5.1.1 okänd"
         self.data_reply: str | None = None
         self.data_delay = 0.0
+        self.keep_before_delay = False
         self.on_data: Callable[[Received], None] | None = None
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
@@ -76,7 +79,7 @@ class CollectingHandler:
     async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
         self, server: Any, session: Session, envelope: Envelope
     ) -> str:
-        if self.data_delay:
+        if self.data_delay and not self.keep_before_delay:
             await asyncio.sleep(self.data_delay)
         if self.data_reply is not None:
             return self.data_reply
@@ -87,6 +90,8 @@ class CollectingHandler:
         self.received.append(received)
         if self.on_data is not None:
             self.on_data(received)
+        if self.data_delay and self.keep_before_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted for delivery"
 
 

@@ -52,8 +52,9 @@ def notify(obj: cx.Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, o
     if n.get("files"):
         line += f"; {len(n['files'])} .eml-filer i {Path(n['files'][0]).parent}"
     click.echo(line)
-    for role in q.get("unaddressed", []):
-        click.echo(f"Ingen adress för {role}: lägg till den under [roles] i config.toml", err=True)
+    for org, role in sorted({(u["org"], u["role"]) for u in q.get("unaddressed", [])}):
+        click.echo(f"Ingen adress för rollen {role} ({org}): lägg till den under [roles] i "
+                   "config.toml", err=True)
     finish(summary["failed_rules"], failed)
 
 
