@@ -344,11 +344,12 @@ class Bevaka:
 
     def notify(self, as_of: date, dry_run: bool = False, out_dir: str | Path | None = None,
                org: str | None = None, retry_failed: bool = False,
-               dismiss_failed: Sequence[int] = ()) -> dict[str, Any]:
+               dismiss_failed: Sequence[int] = (), late: bool = False) -> dict[str, Any]:
         """The main job: evaluate (``org`` or every organisation), log, queue one digest per
         organisation and recipient and send (or write ``.eml`` files with ``dry_run``).
         ``retry_failed`` first queues every failed message again; ``dismiss_failed`` marks
-        those failed messages as dealt with. Returns a summary without personal data; its
+        those failed messages as dealt with; ``late``: the catch-up's run for a day the service
+        missed (the digests say they are late). Returns a summary without personal data; its
         ``notify.send.failed_messages`` are the messages that failed in this run."""
         if out_dir is not None and not dry_run:
             raise UserError("--out gäller bara med --dry-run: utan det skickas posten på riktigt")
@@ -364,7 +365,7 @@ class Bevaka:
         due = select_due(self.db, self.config, outcome.rulesets, as_of, outcome.skip,
                          self._extras(outcome))
         result: NotifyResult = notify(self.db, self.config, due, as_of, ev.run_id,
-                                      dry_run=dry_run, out_dir=out_dir)
+                                      dry_run=dry_run, out_dir=out_dir, late=late)
         return {**self._summary(ev, as_of), "notify": result.to_dict(), "retried": retried}
 
     def calendar(self, who: str, org: str | None = None) -> Feed:
@@ -386,6 +387,12 @@ class Bevaka:
         rows = list(published(self.db, self.config, {o: self.rulesets.for_org(o)}))
         return build_feed(for_recipient(rows, key), f"{who} ({o})", self.config.rules.warn_days,
                           datetime.fromisoformat(last[0]))
+
+    def daily_job(self, as_of: date, *, late: bool = False) -> dict[str, Any]:
+        """The service's daily job (and its catch-up's, per missed day with ``late``):
+        :meth:`notify` as of ``as_of`` on a connection of its own."""
+        with Bevaka(self.config, self.db_path) as app:
+            return app.notify(as_of, late=late)
 
     def send_pending(self) -> SendResult:
         """Send what is pending in the outbox (the service's retry job)."""
@@ -489,13 +496,9 @@ class Bevaka:
 
     def serve(self, stop_event: Any = None) -> None:
         """Run the scheduler against this installation's database until SIGTERM."""
-        def job(as_of: date) -> dict[str, Any]:
-            with Bevaka(self.config, self.db_path) as app:
-                return app.notify(as_of)
-
         def outbox_job() -> dict[str, Any]:
             with Bevaka(self.config, self.db_path) as app:
                 return app.send_pending().to_dict()
 
         self.database(create=True)
-        serve(self.config, self.db_path, job, outbox_job, stop_event=stop_event)
+        serve(self.config, self.db_path, self.daily_job, outbox_job, stop_event=stop_event)

@@ -135,6 +135,20 @@ def last_heartbeat(db: Database, job: str | None = None) -> dict[str, Any] | Non
     return _heartbeat_dict(dict(zip(names, row, strict=True)))
 
 
+def last_covered_slot(db: Database) -> datetime | None:
+    """The latest slot a successful daily or catch-up run covered (aware), or None."""
+    latest: datetime | None = None
+    for (text,) in db.execute("SELECT scheduled_for FROM heartbeats WHERE ok = 1 AND job IN"
+                              " (?, ?)", list(DAILY_JOBS)):
+        try:
+            when = datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            continue
+        if when.tzinfo is not None and (latest is None or when > latest):
+            latest = when
+    return latest
+
+
 def slot_covered(db: Database, slot: datetime) -> bool:
     """Whether a successful daily or catch-up run covers ``slot`` (or a later one)."""
     # Prefilter by the local date prefix (ISO strings sort by date), compare exactly in UTC.

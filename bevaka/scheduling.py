@@ -6,8 +6,10 @@ This is the only module that imports APScheduler. Known APScheduler 3 traps and 
   was busy or suspended: jobs here have ``misfire_grace_time=None`` and ``coalesce=True`` (a
   late run still happens, once).
 * Missed runs while the service was *down* are not seen by APScheduler at all (MemoryJobStore):
-  at start-up :func:`run_catch_up` compares the most recent daily slot with the ``heartbeats``
-  table and runs the job once if that slot was not covered.
+  at start-up :func:`run_catch_up` compares the daily slots since the last covered one with
+  the ``heartbeats`` table and runs the job for each missed day, oldest first (at most
+  :data:`CATCH_UP_DAYS`), so a reminder due on a missed day is still sent, marked late, and
+  every missed slot gets its own ``catch-up`` heartbeat.
 * A job store cannot be shared between processes: the store is in memory, and :func:`serve`
   takes an exclusive lock file next to the database so a second ``serve`` refuses to start.
 
@@ -38,7 +40,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlite_utils import Database
 
 from bevaka.heartbeats import iso_seconds as _iso
-from bevaka.heartbeats import run_recorded, slot_covered
+from bevaka.heartbeats import last_covered_slot, run_recorded, slot_covered
 from bevaka.schema import open_database
 from engine.config import Config
 from facts.errors import UserError
@@ -49,7 +51,11 @@ log = logging.getLogger("bevaka.scheduling")
 class AlreadyServing(UserError):
     """Another ``bevaka serve`` holds the lock for this database."""
 
-DailyJob = Callable[[date], dict[str, Any]]
+#: ``job(as_of)`` for a slot on time; ``job(as_of, late=True)`` for a day the service missed.
+DailyJob = Callable[..., dict[str, Any]]
+
+#: The most missed days one catch-up evaluates; an older gap starts at the oldest of them.
+CATCH_UP_DAYS = 31
 OutboxJob = Callable[[], dict[str, Any]]
 
 JOB_DEFAULTS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
@@ -91,19 +97,52 @@ def latest_slot(config: Config, now: datetime | None = None) -> datetime:
 
 
 
+def missed_slots(db: Database, config: Config, now: datetime | None = None) -> list[datetime]:
+    """The daily slots up to ``now`` that no successful run covers, oldest first: every slot
+    after the last covered one (at most :data:`CATCH_UP_DAYS`), or only the most recent slot
+    of a service that has never run."""
+    latest = latest_slot(config, now)
+    if slot_covered(db, latest):
+        return []
+    last = last_covered_slot(db)
+    slots = [latest]
+    while last is not None and len(slots) < CATCH_UP_DAYS:
+        before = latest_slot(config, slots[-1] - timedelta(seconds=1))
+        if before.astimezone(UTC) <= last.astimezone(UTC):
+            break
+        slots.append(before)
+    return slots[::-1]
+
+
+def catch_up(
+    db: Database, config: Config, job: DailyJob, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Run ``job`` for each missed slot (:func:`missed_slots`), oldest first, with ``as_of`` =
+    the slot's date and, for every day before the most recent slot, ``late=True`` (the digests
+    say they are late). Each writes a ``catch-up`` heartbeat for its slot whose summary holds
+    ``caught_up``: whether the day was late and how many slots this catch-up covered. Returns
+    the heartbeats."""
+    slots = missed_slots(db, config, now)
+    beats = []
+    for slot in slots:
+        day, late = slot.date(), slot.date() < slots[-1].date()
+        log.info("kör ikapp missad körning för %s", _iso(slot))
+
+        def one(day: date = day, late: bool = late) -> dict[str, Any]:
+            result = job(day, late=True) if late else job(day)
+            return {**(result or {}), "caught_up": {"late": late, "missed": len(slots)}}
+
+        beats.append(run_recorded(db, "catch-up", slot, one))
+    return beats
+
+
 def run_catch_up(
     db: Database, config: Config, job: DailyJob, now: datetime | None = None
 ) -> dict[str, Any] | None:
-    """Run ``job`` once for the most recent slot if no successful run covers it.
-
-    Returns the catch-up heartbeat, or None when nothing was missed. However many slots were
-    missed, the job runs once, with ``as_of`` = the most recent slot's date.
-    """
-    slot = latest_slot(config, now)
-    if slot_covered(db, slot):
-        return None
-    log.info("kör ikapp missad körning för %s", _iso(slot))
-    return run_recorded(db, "catch-up", slot, lambda: job(slot.date()))
+    """:func:`catch_up`, returning the heartbeat of the most recent slot (None when nothing
+    was missed)."""
+    beats = catch_up(db, config, job, now)
+    return beats[-1] if beats else None
 
 
 # --- the scheduler -----------------------------------------------------------------------------

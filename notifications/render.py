@@ -22,7 +22,7 @@ from engine.config import Config
 from engine.findings import STATUS_SV, Status
 from notifications.select import LEVEL_ORDER, LEVEL_SV, Digest, DigestItem, Level
 
-__all__ = ["Rendered", "build_message", "digest_key", "render_digest", "subject_for"]
+__all__ = ["Rendered", "build_message", "digest_key", "render_digest", "late_note", "subject_for"]
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -99,14 +99,21 @@ def _item_view(item: DigestItem, as_of: date) -> dict[str, Any]:
     }
 
 
-def subject_for(digest: Digest, as_of: date) -> str:
-    """``bevaka: 3 bevakningar att hantera (2 försenade) per 2024-09-30``: counts only."""
+def late_note(as_of: date) -> str:
+    """What a digest sent by a catch-up for a missed day says about itself."""
+    return f"försenad påminnelse för {as_of.isoformat()}"
+
+
+def subject_for(digest: Digest, as_of: date, late: bool = False) -> str:
+    """``bevaka: 3 bevakningar att hantera (2 försenade) per 2024-09-30``: counts only; a
+    catch-up's digest for a missed day (``late``) adds ``(försenad påminnelse för …)``."""
     n = len(digest.items)
-    late = sum(1 for it in digest.items if it.level in (Level.forsenad, Level.eskalerad))
+    overdue = sum(1 for it in digest.items if it.level in (Level.forsenad, Level.eskalerad))
     subject = f"bevaka: {_plural(n, 'bevakning', 'bevakningar')} att hantera"
-    if late:
-        subject += f" ({_plural(late, 'försenad', 'försenade')})"
-    return f"{subject} per {as_of.isoformat()}"
+    if overdue:
+        subject += f" ({_plural(overdue, 'försenad', 'försenade')})"
+    subject = f"{subject} per {as_of.isoformat()}"
+    return f"{subject} ({late_note(as_of)})" if late else subject
 
 
 def more_line(digest: Digest, shown: int, list_url: str = "") -> str:
@@ -120,10 +127,11 @@ def more_line(digest: Digest, shown: int, list_url: str = "") -> str:
 
 
 def render_digest(digest: Digest, as_of: date, limit: int | None = None,
-                  list_url: str = "") -> Rendered:
+                  list_url: str = "", late: bool = False) -> Rendered:
     """Render ``digest`` as of ``as_of``: subject, plain text and HTML (deterministic). With
     ``limit``, only the first ``limit`` reminders (most urgent first) are written out and the
-    digest says how many more there are and where the whole list is (``list_url``).
+    digest says how many more there are and where the whole list is (``list_url``). ``late``:
+    sent by a catch-up after ``as_of`` was missed (the service was down), and says so.
 
     Example::
 
@@ -140,7 +148,7 @@ def render_digest(digest: Digest, as_of: date, limit: int | None = None,
             heading = f"{title} ({len(items)})"
             sections.append({"level": str(level), "title": title, "heading": heading,
                              "rule": "-" * len(heading), "entries": items})
-    subject = subject_for(digest, as_of)
+    subject = subject_for(digest, as_of, late)
     n = len(digest.items)
     ctx = {
         "subject": subject,
@@ -148,6 +156,8 @@ def render_digest(digest: Digest, as_of: date, limit: int | None = None,
         "count": _plural(n, "bevakning", "bevakningar"),
         "sections": sections,
         "more": more_line(digest, len(shown), list_url),
+        "late": (f"Detta är en {late_note(as_of)}: bevaka kördes inte den dagen (tjänsten var "
+                 "nere) och har kört ikapp nu." if late else ""),
     }
     text = _env.get_template("digest.txt.j2").render(ctx)
     html = _env.get_template("digest.html.j2").render(ctx)

@@ -96,7 +96,7 @@ Reminders = Iterable[Finding] | Selection
 
 
 def _plan(
-    db: Database, config: Config, findings: Reminders, as_of: date
+    db: Database, config: Config, findings: Reminders, as_of: date, late: bool = False
 ) -> tuple[Selection, list[_Planned]]:
     """Render each digest. ``findings`` are the findings to choose reminders from, or a
     :class:`Selection` already made (the daily job's, from :mod:`notifications.due`)."""
@@ -104,7 +104,8 @@ def _plan(
                  else select_reminders(db, config, findings, as_of))
     planned = []
     for digest in selection.digests:
-        rendered = render_digest(digest, as_of, config.notify.max_items, config.notify.list_url)
+        rendered = render_digest(digest, as_of, config.notify.max_items, config.notify.list_url,
+                                 late)
         count = sum(
             len(find_personnummer(t)) for t in (rendered.subject, rendered.text, rendered.html)
         )
@@ -167,13 +168,15 @@ def queue_digests(
     run_id: str,
     *,
     now: datetime | None = None,
+    late: bool = False,
 ) -> QueueResult:
     """Queue one digest per address for the reminders due as of ``as_of``.
 
     Each new message is an outbox row (``pending``, or ``blocked`` if a personnummer was
     found) plus ``notified`` rows, in one transaction. Idempotent: the same findings at the
     same levels queue nothing new. Findings whose recipient has no address are logged in
-    ``notification_log`` and listed in ``unaddressed``.
+    ``notification_log`` and listed in ``unaddressed``. ``late``: a catch-up's run for a
+    missed day; the digests say they are late (:func:`notifications.render.late_note`).
 
     Example::
 
@@ -183,7 +186,7 @@ def queue_digests(
         (2, 0, [])
     """
     now = as_utc(now)
-    selection, planned = _plan(db, config, findings, as_of)
+    selection, planned = _plan(db, config, findings, as_of, late)
     result = QueueResult(run_id=run_id, as_of=as_of, unaddressed=list(selection.unaddressed),
                          already_notified=selection.already_notified)
     _log_unaddressed(db, selection, run_id, now)
@@ -207,10 +210,10 @@ def _filename(index: int, address: str, as_of: date) -> str:
 
 def _dry_run(
     db: Database, config: Config, findings: Reminders, as_of: date, run_id: str,
-    out_dir: Path | str | None,
+    out_dir: Path | str | None, late: bool = False,
 ) -> tuple[QueueResult, list[Path]]:
     target = Path(out_dir) if out_dir is not None else config.resolve(config.notify.dry_run_dir)
-    selection, planned = _plan(db, config, findings, as_of)
+    selection, planned = _plan(db, config, findings, as_of, late)
     result = QueueResult(run_id=run_id, as_of=as_of, dry_run=True,
                          unaddressed=list(selection.unaddressed),
                          already_notified=selection.already_notified)
@@ -260,11 +263,13 @@ def notify(
     out_dir: Path | str | None = None,
     *,
     now: datetime | None = None,
+    late: bool = False,
 ) -> NotifyResult:
     """Queue the digests due as of ``as_of`` and send everything pending (``bevaka notify``).
 
     With ``dry_run`` the digests are written as ``.eml`` files to ``out_dir`` (default
-    ``[notify] dry_run_dir``) instead, and the database is not changed.
+    ``[notify] dry_run_dir``) instead, and the database is not changed. ``late``: a catch-up
+    for a missed day (the digests say so).
 
     Example::
 
@@ -273,9 +278,9 @@ def notify(
         {'sent': 2, 'deferred': 0, 'failed': 0, 'pending': 0}
     """
     if dry_run:
-        queued, files = _dry_run(db, config, findings, as_of, run_id, out_dir)
+        queued, files = _dry_run(db, config, findings, as_of, run_id, out_dir, late)
         return NotifyResult(queue=queued, files=files)
-    queued = queue_digests(db, config, findings, as_of, run_id, now=now)
+    queued = queue_digests(db, config, findings, as_of, run_id, now=now, late=late)
     return NotifyResult(queue=queued, send=send_pending(db, config, now=now))
 
 

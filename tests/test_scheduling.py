@@ -37,10 +37,13 @@ def _config(tmp_path: Path, at: str = "06:30") -> Config:
 class Recorder:
     def __init__(self, fail_first: int = 0) -> None:
         self.calls: list[date] = []
+        self.late: list[date] = []
         self.fail_first = fail_first
 
-    def __call__(self, as_of: date) -> dict[str, Any]:
+    def __call__(self, as_of: date, *, late: bool = False) -> dict[str, Any]:
         self.calls.append(as_of)
+        if late:
+            self.late.append(as_of)
         if len(self.calls) <= self.fail_first:
             raise RuntimeError("regelfilen kunde inte läsas\nandra raden")
         return {"findings": 0, "as_of": as_of}
@@ -96,7 +99,8 @@ def test_catch_up_after_yesterdays_run(tmp_path: Path) -> None:
     assert job.calls == [TODAY - timedelta(days=1), TODAY]
     assert hb is not None and hb["job"] == "catch-up" and hb["ok"] is True
     assert hb["scheduled_for"] == "2025-11-12T06:30:00+01:00"
-    assert hb["summary"] == {"findings": 0, "as_of": "2025-11-12"}
+    assert hb["summary"] == {"findings": 0, "as_of": "2025-11-12",
+                             "caught_up": {"late": False, "missed": 1}}
     assert len(_heartbeats(cfg.db_path)) == 2
 
 
@@ -110,7 +114,7 @@ def test_no_catch_up_when_todays_slot_is_covered(tmp_path: Path) -> None:
     assert job.calls == [TODAY]
 
 
-def test_three_days_down_runs_once(tmp_path: Path) -> None:
+def test_three_days_down_runs_each_missed_day_late(tmp_path: Path) -> None:
     cfg = _config(tmp_path)
     db = open_db(cfg.db_path)
     job = Recorder()
@@ -118,7 +122,24 @@ def test_three_days_down_runs_once(tmp_path: Path) -> None:
     job.calls.clear()
     assert scheduling.run_catch_up(db, cfg, job, _at(TODAY, 9, 0)) is not None
     assert scheduling.run_catch_up(db, cfg, job, _at(TODAY, 9, 1)) is None
-    assert job.calls == [TODAY]
+    missed = [TODAY - timedelta(days=d) for d in (3, 2, 1)]
+    assert job.calls == [*missed, TODAY] and job.late == missed
+    beats = _heartbeats(cfg.db_path)[1:]
+    assert [(b["job"], b["scheduled_for"][:10]) for b in beats] == [
+        ("catch-up", d.isoformat()) for d in job.calls]
+    assert [json.loads(b["summary"])["caught_up"] for b in beats] == [
+        {"late": True, "missed": 4}] * 3 + [{"late": False, "missed": 4}]
+
+
+def test_a_long_gap_is_caught_up_for_at_most_catch_up_days(tmp_path: Path) -> None:
+    cfg = _config(tmp_path)
+    db = open_db(cfg.db_path)
+    job = Recorder()
+    scheduling.run_catch_up(db, cfg, job, _at(TODAY - timedelta(days=100), 7, 0))
+    job.calls.clear()
+    scheduling.run_catch_up(db, cfg, job, _at(TODAY, 9, 0))
+    assert len(job.calls) == scheduling.CATCH_UP_DAYS
+    assert job.calls[0] == TODAY - timedelta(days=scheduling.CATCH_UP_DAYS - 1)
 
 
 def test_no_heartbeat_at_all_runs_once(tmp_path: Path) -> None:

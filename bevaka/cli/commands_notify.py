@@ -63,8 +63,8 @@ def notify(obj: cx.Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, o
 @cx.pass_ctx
 def serve(obj: cx.Ctx) -> None:
     """Kör schemaläggaren: dagligt jobb vid [schedule] time (Europe/Stockholm), ikappkörning vid
-    start om ett jobb missats, nya sändningsförsök var [schedule] outbox_every_minutes.
-    Avslutas rent på SIGTERM.
+    start för varje missad dag (högst 31; påminnelserna markeras som försenade), nya
+    sändningsförsök var [schedule] outbox_every_minutes. Avslutas rent på SIGTERM.
 
     \b
     Exempel:
