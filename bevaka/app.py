@@ -61,6 +61,7 @@ from notifications import retry_failed as retry_failed_messages
 from notifications.calendar import Feed, build_feed
 from notifications.due import select_due
 from notifications.failures import delivery_findings, dismiss
+from notifications.files import staged, staged_file
 from notifications.published import for_recipient, published
 from notifications.reports.findings import write_findings
 from notifications.reports.internkontroll import (
@@ -259,7 +260,7 @@ class Bevaka:
         files: list[Path] = []
         if out_dir:
             check_reconciled(rep)
-            files = write_report(rep, out_dir, formats)
+            files = staged(out_dir, lambda d: write_report(rep, d, formats))
         return rep, files
 
     def report_kf(self, quarter: str, out_dir: str | Path | None = None, org: str | None = None,
@@ -268,8 +269,9 @@ class Bevaka:
         quarter's snapshot; raises ``ReconciliationError`` if it disagrees with the others."""
         rep = self.quarter(quarter, org, f"report kf --quarter {quarter_label(quarter)}")
         kf, _ = check_reconciled(rep)
-        files = write_kf(kf, out_dir, self.config.org_name(rep.org), rep.evaluation.run_id,
-                         formats) if out_dir else []
+        files = staged(out_dir, lambda d: write_kf(kf, d, self.config.org_name(rep.org),
+                                                   rep.evaluation.run_id, formats)) \
+            if out_dir else []
         return kf, files
 
     def report_revision(self, quarter: str, out_dir: str | Path | None = None,
@@ -278,8 +280,8 @@ class Bevaka:
         """The auditors' report: the quarter's decisions with run id, rule revision and why."""
         rep = self.quarter(quarter, org, f"report revision --quarter {quarter_label(quarter)}")
         _, data = check_reconciled(rep)
-        files = write_revision(data, out_dir, self.config.org_name(rep.org),
-                               formats) if out_dir else []
+        files = staged(out_dir, lambda d: write_revision(data, d, self.config.org_name(rep.org),
+                                                         formats)) if out_dir else []
         return data, files
 
     def report_individrapport(self, quarter: str, out_dir: str | Path, org: str | None = None,
@@ -291,7 +293,8 @@ class Bevaka:
                            f"report individrapport --quarter {quarter_label(quarter)}")
         check_reconciled(rep)
         ws = worksheet(rep)
-        return ws, write_worksheet(ws, out_dir, self.config.org_name(rep.org), formats)
+        return ws, staged(out_dir, lambda d: write_worksheet(ws, d, self.config.org_name(rep.org),
+                                                             formats))
 
     def report_avgift(self, as_of: date, out_dir: str | Path | None = None,
                       org: str | None = None, formats: frozenset[str] = ALL_FORMATS,
@@ -301,7 +304,8 @@ class Bevaka:
         ev = self._logged(as_of, o, f"report avgift --as-of {as_of.isoformat()}", listed=False)
         data = avgift_report(self.db, self.config, self.rulesets.for_org(o), o, as_of)
         data["run_id"] = ev.run_id
-        files = write_avgift(data, out_dir, self.config.org_name(o), formats) if out_dir else []
+        files = staged(out_dir, lambda d: write_avgift(data, d, self.config.org_name(o),
+                                                       formats)) if out_dir else []
         return data, files
 
     def reconciliation(self, rep: IvoReport) -> list[dict[str, Any]]:
@@ -318,7 +322,7 @@ class Bevaka:
                             "dem med --meeting")
         ev = self._logged(meeting, o, f"report namnd --meeting {meeting.isoformat()}", listed=True)
         pack = build_pack(self.db, self.config, ev, self.rulesets.for_org(o), o, meeting, body)
-        return pack, (write_pack(pack, out_dir) if out_dir else [])
+        return pack, (staged(out_dir, lambda d: write_pack(pack, d)) if out_dir else [])
 
     def report_internkontroll(self, year: int, as_of: date, out_dir: str | Path | None = None,
                               org: str | None = None) -> tuple[ControlReport, list[Path]]:
@@ -327,7 +331,7 @@ class Bevaka:
         o = self.org(org)
         ev = self._logged(as_of, o, f"report internkontroll --plan {year}", listed=True)
         rep = build_control_report(self.db, self.config, ev, self.rulesets.for_org(o), o, year, as_of)
-        return rep, (write_control_report(rep, out_dir) if out_dir else [])
+        return rep, (staged(out_dir, lambda d: write_control_report(rep, d)) if out_dir else [])
 
     def _meeting_dates(self, org: str, body: str) -> set[date]:
         rows = self.db.execute("SELECT date FROM meetings WHERE org = ? AND body = ?",
@@ -338,7 +342,7 @@ class Bevaka:
                         path: str | Path) -> Path:
         """Write ``findings`` of ``evaluation`` as ``fmt`` (``csv``: UTF-8 with BOM, ``xlsx``:
         real dates, frozen header and filters, ``html`` or ``pdf``) to ``path``."""
-        return write_findings(evaluation, findings, fmt, path)
+        return staged_file(path, lambda p: write_findings(evaluation, findings, fmt, p))
 
     # ---- reminders ------------------------------------------------------------------------
 
@@ -403,10 +407,14 @@ class Bevaka:
     def web_snapshot(self, out: str | Path) -> dict[str, Any]:
         """Write the web view's snapshot to ``out`` and verify its audit log: the chain status
         the view shows (:func:`engine.audit_verify.verify` on the served file)."""
-        path = Path(out)
         orgs = organisations(self.db)
-        make_snapshot(self.db, self.db_path, self.config,
-                      {o: self.rulesets.for_org(o) for o in orgs}, path)
+
+        def write(p: Path) -> Path:
+            make_snapshot(self.db, self.db_path, self.config,
+                          {o: self.rulesets.for_org(o) for o in orgs}, p)
+            return p
+
+        path = staged_file(out, write)
         snap = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
         try:
             result = verify(snap)

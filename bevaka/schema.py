@@ -9,6 +9,8 @@ then finds nothing left to do.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -64,6 +66,15 @@ def open_database(path: str | Path, *, create: bool = False) -> Database:
         raise DatabaseError(
             f"{file}: databasen finns inte; importera register först (bevaka import) "
             "eller kontrollera --db")
+    if create:
+        _create_private(file)
     db = connect(file)
     apply_all(db)
     return db
+
+
+def _create_private(file: Path) -> None:
+    """Create a new database file ``0600`` before SQLite opens it (SQLite gives its -wal and
+    -shm files the database's mode). Two processes may race here: one creates it."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

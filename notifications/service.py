@@ -22,6 +22,7 @@ from engine.config import Config
 from engine.findings import Finding
 from notifications import outbox
 from notifications.delivery import SendResult, send_pending
+from notifications.files import private_dir, write_private
 from notifications.outbox import as_utc, log_event, utc_iso
 from notifications.privacy import find_personnummer
 from notifications.render import Rendered, build_message, digest_key, render_digest
@@ -222,9 +223,9 @@ def _dry_run(
         if p.blocked:
             result.blocked += 1
             continue
-        target.mkdir(parents=True, exist_ok=True)
+        private_dir(target)
         path = target / _filename(len(files) + 1, p.digest.address, as_of)
-        path.write_bytes(build_message(config, p.digest.address, p.rendered, p.key).as_bytes())
+        write_private(path, build_message(config, p.digest.address, p.rendered, p.key).as_bytes())
         files.append(path)
         result.queued += 1
         result.reminders += len(p.digest.items)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import click
 
 from bevaka.cli.context import Ctx, global_options, org_option, pass_ctx
 from bevaka.cli.output import emit_json
+from notifications.files import write_private
 
 TOKEN_ENV = "BEVAKA_WEB_TOKEN"
 
@@ -63,7 +63,7 @@ def ics(obj: Ctx, who: str, out: str, org: str | None, as_json: bool) -> None:
         bevaka ics --role bistand_ao --out bistand_ao.ics
     """
     feed = obj.app.calendar(who, org)
-    Path(out).write_text(feed.text, encoding="utf-8")
+    write_private(out, feed.text.encode("utf-8"))
     if as_json:
         emit_json({**feed.to_dict(), "file": out})
         return

@@ -6,6 +6,7 @@ Every command is a few lines: read the options, call one method, print a table (
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -68,7 +69,13 @@ for module in (commands_init, commands_facts, commands_check, commands_rules, co
         cli.add_command(command)
 
 
+#: Files bevaka creates are for its owner only: the database (and SQLite's -wal and -shm,
+#: which take the database's mode), reports, .eml files, anchors, locks (``0600``/``0700``).
+PRIVATE_UMASK = 0o077
+
+
 def main() -> None:
+    os.umask(PRIVATE_UMASK)
     try:
         cli(prog_name="bevaka")
     except KeyboardInterrupt:  # pragma: no cover
