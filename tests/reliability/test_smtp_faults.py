@@ -207,6 +207,46 @@ def test_4xx_backs_off_and_is_delivered_once_by_the_outbox_job(
     TALLY.check(site, "4xx then success")
 
 
+def test_421_at_data_defers_every_message_and_each_goes_out_once(
+        tmp_path: Path, server: SmtpServer) -> None:
+    site = _site(tmp_path, server)
+    server.handler.data_reply = "421 4.3.2 Tjänsten stänger"
+    result = site.notify()
+    assert result.exit_code == 0, result.output
+    rows = site.outbox()
+    assert {s for _, _, s, _ in rows} == {"pending"} and not server.received
+    assert all("421" in err for *_, err in rows), rows
+    server.handler.data_reply = None
+    assert site.outbox_job(minutes_later=16)["sent"] == len(rows)
+    TALLY.check(site, "421 at DATA, then success")
+
+
+def test_4xx_until_max_attempts_is_failed_and_reminds_it(
+        tmp_path: Path, server: SmtpServer) -> None:
+    """A temporary refusal that never ends: after ``[notify] max_attempts`` the message is
+    failed with the last reply ("gav upp efter 3 försök"), and the next run reminds the role
+    ``it`` about it by mail (its own digest goes out)."""
+    site = _site(tmp_path, server)
+    text = (tmp_path / "config.toml").read_text(encoding="utf-8")
+    (tmp_path / "config.toml").write_text(text.replace("[notify]\n", "[notify]\nmax_attempts = 3\n"),
+                                          encoding="utf-8")
+    server.handler.refuse[ROLES["enhetschef"]] = "452 4.2.2 Brevlådan är full"
+    assert site.notify().exit_code == 0
+    site.outbox_job(minutes_later=16)
+    site.outbox_job(minutes_later=16 + 31)
+    (gave_up,) = [r for r in site.outbox() if r[2] == "failed"]
+    assert "452 4.2.2 Brevlådan är full" in gave_up[3] and "gav upp efter 3 försök" in gave_up[3]
+    (found,) = site.it_findings()
+    assert found["id"] == f"bevaka.leveransfel/{gave_up[0]}"
+    reminded = site.notify()
+    assert reminded.exit_code == 0, reminded.output
+    to_it = [m for m in server.messages if str(m["To"]) == ROLES["it"]]
+    assert len(to_it) == 1 and f"meddelande {gave_up[0]}" in to_it[0].get_body(
+        ("plain",)).get_content()  # type: ignore[union-attr]
+    _retried(site, server.handler.refuse.clear)
+    TALLY.check(site, "4xx until max_attempts")
+
+
 def test_a_server_that_is_down_defers_every_message_until_it_is_back(
         tmp_path: Path, server: SmtpServer) -> None:
     site = _site(tmp_path, server)
@@ -229,7 +269,7 @@ def test_a_server_hanging_at_data_holds_a_run_for_one_timeout_not_one_per_messag
     are not tried in this run (one timeout, not one per message) and go out by the outbox job.
     The operator then sends it again (``--retry-failed``: the server had dropped it) or
     dismisses it (``--dismiss-failed``: the server had kept it)."""
-    timeout = 1.0
+    timeout = 0.5
     site = _site(tmp_path, server, timeout=timeout)
     server.handler.data_delay, server.handler.keep_before_delay = 3 * timeout, keeps
     started = time.monotonic()
