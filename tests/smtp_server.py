@@ -66,6 +66,7 @@ class CollectingHandler:
         self.data_reply: str | None = None
         self.data_delay = 0.0
         self.keep_before_delay = False
+        self.data_calls = 0  # every DATA the server was sent, kept or not
         self.on_data: Callable[[Received], None] | None = None
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
@@ -79,6 +80,7 @@ class CollectingHandler:
     async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
         self, server: Any, session: Session, envelope: Envelope
     ) -> str:
+        self.data_calls += 1
         if self.data_delay and not self.keep_before_delay:
             await asyncio.sleep(self.data_delay)
         if self.data_reply is not None:
