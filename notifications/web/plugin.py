@@ -19,6 +19,7 @@ from notifications.published import for_recipient
 from notifications.web.metadata import DB, PLUGIN
 from notifications.web.pages import WEEKDAYS, calendar_grid, heat_map, open_findings
 from notifications.web.snapshot import VIEWS
+from notifications.web.svenska import TEMPLATE_VARS, number
 
 
 @hookimpl
@@ -34,6 +35,13 @@ def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -
 
 def _settings(datasette: Any) -> dict[str, Any]:
     return datasette.plugin_config(PLUGIN) or {}
+
+
+@hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    """The Swedish helpers of the templates (every page, error pages too)."""
+    env.globals.update(TEMPLATE_VARS)
+    env.filters["tal"] = number
 
 
 @hookimpl
