@@ -58,6 +58,11 @@ def datasette(snapshot: Path, chain: dict[str, Any], warn_days: int) -> Datasett
     """Datasette over ``snapshot`` (immutable) with the Swedish metadata and the plugin."""
     if not pm.is_registered(plugin):
         pm.register(plugin, name="bevaka-web")
+    # the plugin's handle_exception answers every error; Datasette's own printed a traceback
+    # with every local variable for each 404 (every hook's answer is awaited, not just the first)
+    default_errors = pm.get_plugin("datasette.handle_exception")
+    if default_errors is not None:
+        pm.unregister(default_errors)
     ds = Datasette(metadata=metadata(chain, warn_days), template_dir=str(TEMPLATES),
                    settings=SETTINGS)
     # is_mutable=False: SQLite's immutable=1 (read-only, never locked), whatever the file's name
