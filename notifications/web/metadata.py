@@ -107,7 +107,7 @@ QUERIES: dict[str, dict[str, Any]] = {
         "description": "Påminnelser som inte skickades eftersom texten innehöll ett personnummer "
                        "(numret visas aldrig).",
         "sql": "SELECT id, organisation, mottagare, roll, amne, fel, skapad, korning FROM utkorg "
-               "WHERE status = 'blocked' ORDER BY id",
+               "WHERE status = 'stoppad' ORDER BY id",
     },
 }
 
