@@ -305,3 +305,22 @@ def test_beyond_loopback_only_with_a_token(folder: Path) -> None:
         assert status == 200 and feed.startswith("BEGIN:VCALENDAR")
     finally:
         guarded.stop()
+
+
+def test_stopped_messages_in_swedish(server: Server, tmp_path: Path) -> None:
+    """The outbox's codes are shown in Swedish, and the canned query finds a stopped message
+    by its Swedish status (the demo's dry run leaves the outbox empty, so one is added to a
+    copy of the snapshot)."""
+    from notifications.web.metadata import QUERIES
+
+    copy = tmp_path / "kopia.db"
+    copy.write_bytes(server.snapshot.read_bytes())
+    conn = sqlite3.connect(copy)
+    conn.executemany("INSERT INTO _utkorg (id, org, recipient, role, subject, status, attempts) "
+                     "VALUES (?, 'nykoping/von', 'ifo@example.se', 'ifo', 'Påminnelse', ?, 0)",
+                     [(1, "blocked"), (2, "sent"), (3, "pending"), (4, "failed")])
+    assert [s for (s,) in conn.execute("SELECT status FROM utkorg ORDER BY id")] == [
+        "stoppad", "skickad", "väntar", "misslyckad"]
+    assert [r[0] for r in conn.execute(QUERIES["stoppade_meddelanden"]["sql"])] == [1]
+    assert {a for (a,) in conn.execute("SELECT andring FROM andringar")} == {"ny", "ändrad", "borttagen"}
+    conn.close()
