@@ -283,6 +283,8 @@ def test_sql_and_writes_are_refused_and_nothing_changes(server: Server) -> None:
     assert server.get("/bevaka/_bevakningar.csv")[0] == 403
     assert server.get("/bevaka/bevakningar?_where=1%3D1")[0] in (400, 403)
     assert server.get("/bevaka.db")[0] == 403
+    for tool in ("/-/versions", "/-/databases", "/-/metadata.json", "/-/threads", "/-/messages"):
+        assert server.get(tool)[0] == 404, tool  # Datasette's own pages: paths, SQL, English
     assert server.get("/bevaka", method="POST")[0] == 405
     assert server.get("/bevaka/overskridna_frister", method="POST")[0] == 405
     assert server.get("/bevaka/bevakningar/-/insert", method="POST")[0] == 405
