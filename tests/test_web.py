@@ -326,3 +326,14 @@ def test_stopped_messages_in_swedish(server: Server, tmp_path: Path) -> None:
     assert [r[0] for r in conn.execute(QUERIES["stoppade_meddelanden"]["sql"])] == [1]
     assert {a for (a,) in conn.execute("SELECT andring FROM andringar")} == {"ny", "ändrad", "borttagen"}
     conn.close()
+
+
+def test_the_words_of_a_filtered_view() -> None:
+    from notifications.web.svenska import describe, error, heading, number
+
+    filters = [("regel", "exact", "ivo.avbrott"), ("klar", "isblank", "1"), ("antal", "gte", "3")]
+    assert heading(1, describe(filters, sort_desc="frist")) == (
+        "1 rad där regel = ”ivo.avbrott”, klar är tomt och antal ≥ 3, sorterat fallande efter frist")
+    assert heading(1234, describe([], sort="frist")) == "1 234 rader, sorterat efter frist"
+    assert heading(0, describe([], search="D-2024")) == "0 rader där sökningen matchar ”D-2024”"
+    assert number(0.855) == "0,9" and error(404)[0] == "Hittades inte" and error(418)[0] == "Felaktig begäran"

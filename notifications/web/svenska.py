@@ -60,6 +60,15 @@ def describe(selections: Iterable[tuple[str, str, str]], sort: str | None = None
     return text
 
 
+def heading(count: int | None, description: str) -> str:
+    """A table page's heading: ``15 rader där regel = ”x”, sorterat efter frist``,
+    ``186 rader, sorterat efter frist``."""
+    text = rows(count) if count is not None else ""
+    if description:
+        text += (" " if description.startswith("där") else ", ") + description
+    return text.lstrip(", ")
+
+
 def rows(n: int | None) -> str:
     """``1 rad``, ``15 rader``, ``1 234 rader``."""
     if n is None:
@@ -91,5 +100,6 @@ def query_error(message: str) -> str:
 
 
 TEMPLATE_VARS: dict[str, Any] = {"sv_lookup": lookup, "sv_describe": describe, "sv_rows": rows,
+                                 "sv_heading": heading,
                                  "sv_error": error, "sv_query_error": query_error,
                                  "sv_facet_types": FACET_TYPES}
