@@ -19,6 +19,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -34,7 +35,12 @@ from sqlite_utils import Database
 from bevaka.scheduling import serve
 from bevaka.schema import open_database
 from engine.audit import decisions_for_run, record_run, runs
-from engine.audit_verify import UnknownRun, VerifyResult, state_at, verify
+from engine.audit_anchor import Head, current_head, head_of_run
+from engine.audit_anchor import append as append_anchor
+from engine.audit_anchor import check as check_anchor
+from engine.audit_anchor import missing_file as missing_anchor
+from engine.audit_anchor import read as read_anchor
+from engine.audit_verify import RunSpan, UnknownRun, VerifyResult, state_at, verify
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
 from engine.decisions import decider
@@ -58,6 +64,7 @@ from facts.orgs import check_org
 from facts.store import organisations, upsert_facts
 from notifications import NotifyResult, SendResult, notify, send_pending
 from notifications import retry_failed as retry_failed_messages
+from notifications.anchor import queue_anchor_mail, send_syslog
 from notifications.calendar import Feed, build_feed
 from notifications.due import select_due
 from notifications.failures import delivery_findings, dismiss
@@ -79,6 +86,8 @@ from notifications.web.app import serve as serve_web
 from notifications.web.snapshot import make_snapshot
 
 ALL_FORMATS = frozenset({"csv", "xlsx", "html", "pdf"})
+
+log = logging.getLogger("bevaka.audit")
 
 
 class Bevaka:
@@ -201,7 +210,37 @@ class Bevaka:
                    lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
                                    self._extras(outcome)), command,
                    decide=decider(self.db, outcome.rulesets, as_of))
+        self._anchor(outcome.evaluation)
         return outcome
+
+    @property
+    def anchor_path(self) -> Path:
+        """The anchor file beside the database (``[audit] anchor_path``)."""
+        return self.config.anchor_path(self.db_path)
+
+    def _anchor(self, ev: Evaluation) -> None:
+        """Anchor the head the run left outside the database: a line appended to the anchor
+        file, and the e-mail and syslog copies if configured. The run is already committed: a
+        copy that cannot be made is a warning (verify will name the run as not anchored)."""
+        head = head_of_run(self.db, ev.run_id)
+        if head is None:  # pragma: no cover - record_run always writes an end row
+            return
+        try:
+            append_anchor(self.anchor_path, head)
+        except OSError as exc:
+            log.warning("körningen %s är loggad men ankaret kunde inte skrivas till %s (%s); "
+                        "bevaka audit verify anger den som saknad i ankaret",
+                        ev.run_id, self.anchor_path, exc.strerror or exc)
+        if self.config.audit.anchor_email:
+            queue_anchor_mail(self.db, self.config, head,
+                              ev.orgs[0] if ev.orgs else self.config.default_org)
+        if self.config.audit.anchor_syslog:
+            try:
+                send_syslog(self.config, head)
+            except OSError as exc:
+                log.warning("ankaret för seq %s kunde inte skickas till syslog (%s): %s",
+                            head.seq, self.config.audit.anchor_syslog_address,
+                            exc.strerror or exc)
 
     def _extras(self, outcome: Outcome) -> list[Finding]:
         """The findings without a rule row: failed rules' and undelivered messages' IT checks."""
@@ -442,8 +481,32 @@ class Bevaka:
 
     # ---- audit ----------------------------------------------------------------------------
 
-    def audit_verify(self) -> VerifyResult:
-        return verify(self.db)
+    def audit_verify(self, kept: Sequence[str | Path] = ()) -> VerifyResult:
+        """Verify the log (:func:`engine.audit_verify.verify`), then check it against the
+        anchor file beside the database and against each ``kept`` copy of anchor lines an
+        auditor kept (:func:`engine.audit_anchor.check`). A failed anchor check makes the
+        result not ok, with the anchor's problem."""
+        copies: list[tuple[Path, list[Head]]] = []
+        for path in map(Path, kept):
+            if not path.exists():
+                missing_anchor(path, kept=True)  # raises: a copy named must exist
+            copies.append((path, read_anchor(path)))
+        live = self.anchor_path
+        live_heads = read_anchor(live) if live.exists() else None
+        spans: list[RunSpan] = []
+        result = verify(self.db, spans)
+        checks = [missing_anchor(live, kept=False) if live_heads is None
+                  else check_anchor(spans, live_heads, live, kept=False)]
+        checks += [check_anchor(spans, heads, path, kept=True) for path, heads in copies]
+        result.anchors = [c.to_dict() for c in checks]
+        bad = next((c for c in checks if not c.ok), None)
+        if result.ok and bad is not None:
+            result.ok, result.problem = False, bad.problem
+        return result
+
+    def audit_anchor(self) -> Head | None:
+        """The log's current head (its last run's end row): the line an auditor keeps."""
+        return current_head(self.db)
 
     def audit_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         return runs(self.db, limit=limit)
