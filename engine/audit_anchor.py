@@ -177,9 +177,12 @@ def check(spans: list[RunSpan], heads: list[Head], path: Path, kept: bool) -> An
             return fail(f"körning {h.run_id} (seq {h.first_seq}–{h.seq}) i ankaret {path} finns "
                         "inte i loggen – loggen har skrivits om")
         if (span.first_seq, span.seq, span.hash) != (h.first_seq, h.seq, h.hash):
-            return fail(f"körning {h.run_id} har seq {span.first_seq}–{span.seq} och en annan "
-                        f"hash än ankaret {path} anger (seq {h.first_seq}–{h.seq}) – loggen har "
-                        "ändrats och kedjan räknats om")
+            where = (f"seq {span.first_seq}–{span.seq}" if (span.first_seq, span.seq)
+                     == (h.first_seq, h.seq) else f"seq {span.first_seq}–{span.seq}, i ankaret "
+                     f"seq {h.first_seq}–{h.seq}")
+            return fail(f"körning {h.run_id} ({where}) har en annan hash än ankaret {path} "
+                        f"anger – loggen har ändrats fram till seq {span.seq} och kedjan "
+                        "räknats om")
     anchored = {h.run_id for h in heads}
     since = min(h.first_seq for h in heads)
     missing = [s for s in spans if s.first_seq >= since and s.run_id not in anchored]
