@@ -88,12 +88,19 @@ def _syslog_target(address: str) -> str | tuple[str, int]:
 def send_syslog(config: Config, head: Head) -> None:
     """Send the anchor line to syslog (``[audit] anchor_syslog_address``: a socket path, or
     host:port over UDP), facility auth, as ``bevaka-ankare: {…}``. Raises ``OSError``."""
-    handler = _Handler(address=_syslog_target(config.audit.anchor_syslog_address),
-                       facility=logging.handlers.SysLogHandler.LOG_AUTH,
-                       socktype=socket.SOCK_DGRAM)
+    try:
+        handler = _Handler(address=_syslog_target(config.audit.anchor_syslog_address),
+                           facility=logging.handlers.SysLogHandler.LOG_AUTH,
+                           socktype=socket.SOCK_DGRAM)
+    except Exception as exc:  # noqa: BLE001 - e.g. a host name that does not resolve
+        raise OSError(str(exc)) from None
     handler.ident = "bevaka-ankare: "
     try:
         handler.emit(logging.LogRecord("bevaka.audit", logging.WARNING, __file__, 0,
                                        "%s", (head.line(),), None))
+    except OSError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure to send is the caller's warning
+        raise OSError(str(exc)) from None
     finally:
         handler.close()
