@@ -12,7 +12,8 @@ on them: it recomputes the whole chain, so edits made after dropping the trigger
 ``seq`` is ``AUTOINCREMENT`` so that ``sqlite_sequence`` remembers the highest seq ever written;
 :func:`verify` uses that to notice rows deleted from the end of the log. A hash chain kept in
 the same file cannot detect someone who rewrites the whole chain (or the chain and
-``sqlite_sequence``): for that, keep :attr:`VerifyResult.head_hash` somewhere else.
+``sqlite_sequence``): for that, the application anchors each run's head outside the database
+(:mod:`engine.audit_anchor`), and verify compares the log with the anchor.
 
 Payloads carry no personal data: finding rows are state payloads (case references, rule
 ids, statuses and dates). Runs recorded before change records existed hold one row per
