@@ -6,8 +6,8 @@ to the anchor file beside the database). Each trial copies it, tampers with the 
 attacker with write access to the database file would (the sqlite3 command-line program, or
 Python's sqlite3 module and the published hash function for the careful ones: triggers dropped
 and put back, hashes recomputed, ``sqlite_sequence`` set back), and runs ``bevaka audit
-verify``. The anchor file is left alone: an attacker who can also rewrite it is caught only by
-a copy kept elsewhere (tests/test_audit_anchor.py). Fixed seed; ``size(10, 100)`` trials per
+verify``. The anchor file is left alone in the campaign proper; the last trial rewrites it
+too, and only the head an auditor kept finds that. Fixed seeds; ``size(10, 100)`` trials per
 kind.
 """
 
@@ -345,3 +345,45 @@ def test_the_untampered_copy_verifies(base: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"{len(RUN_DATES)} körningar" in result.stdout
     assert "Stämmer med ankaret" in result.stdout
+
+
+def _rewrite_anchor(folder: Path) -> None:
+    """The attacker who can write the anchor file too: it is made to match the tampered log."""
+    conn = sqlite3.connect(folder / "bevaka.db")
+    rows = conn.execute(
+        "SELECT e.seq, e.hash, e.run_id, e.recorded_at, r.seq FROM audit_log e JOIN audit_log r "
+        "ON r.run_id = e.run_id AND r.kind = 'run' WHERE e.kind = 'end' ORDER BY e.seq").fetchall()
+    conn.close()
+    (folder / "bevaka.db.anchor").write_text("".join(
+        canonical_json({"v": 1, "seq": s, "hash": h, "run_id": r, "at": a, "first_seq": f}) + "\n"
+        for s, h, r, a, f in rows))
+
+
+def test_a_kept_copy_finds_the_database_and_the_anchor_file_rewritten(
+        base: Path, tmp_path: Path) -> None:
+    """What the live anchor cannot prove: an attacker who rewrites it too passes, and the head
+    an auditor kept (``bevaka audit anchor``) finds it."""
+    rng = random.Random(SEED + 1)
+    kinds = [truncate_runs, rechained_edit, rebuilt_table, emptied_log]
+    trials, failures, fooled_live = size(12, 100), [], 0
+    for t in range(trials):
+        folder = tmp_path / f"both-{t}"
+        shutil.copytree(base, folder)
+        kept = folder / "revisorns-ankare.txt"
+        kept.write_text(CliRunner().invoke(cli, ["--db", str(folder / "bevaka.db"), "--config",
+                        str(folder / "config.toml"), "audit", "anchor"]).stdout)
+        kinds[t % len(kinds)](folder / "bevaka.db", rng)
+        _rewrite_anchor(folder)
+        live_code, _ = _verify(folder)
+        fooled_live += live_code == 0
+        result = CliRunner().invoke(cli, ["--db", str(folder / "bevaka.db"), "--config",
+                                          str(folder / "config.toml"), "audit", "verify",
+                                          "--anchor", str(kept)])
+        lines = result.stderr.strip().splitlines()
+        if result.exit_code != 1 or len(lines) != 1 or not lines[0].startswith(
+                "Revisionsloggen är bruten: ") or (live_code == 0 and str(kept) not in lines[0]):
+            failures.append(f"trial {t}: exit {result.exit_code}: {result.stderr.strip()!r}")
+        shutil.rmtree(folder)
+    report("tamper: database and anchor file rewritten, auditor's kept head", trials,
+           len(failures), detected=trials - len(failures), passing_the_live_anchor=fooled_live)
+    assert not failures, failures
