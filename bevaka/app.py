@@ -19,7 +19,6 @@ Example::
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -32,15 +31,15 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from bevaka.anchoring import anchor_run, kept_copies, verify_anchored
 from bevaka.scheduling import serve
 from bevaka.schema import open_database
 from engine.audit import decisions_for_run, record_run, runs
-from engine.audit_anchor import Head, current_head, head_of_run
-from engine.audit_anchor import append as append_anchor
-from engine.audit_anchor import check as check_anchor
-from engine.audit_anchor import missing_file as missing_anchor
-from engine.audit_anchor import read as read_anchor
-from engine.audit_verify import RunSpan, UnknownRun, VerifyResult, state_at, verify
+from engine.audit_anchor import Head, current_head
+from engine.audit_anchor import appending as anchor_appending
+from engine.audit_anchor import reading as anchor_reading
+from engine.audit_anchor import size as anchor_size
+from engine.audit_verify import UnknownRun, VerifyResult, state_at
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
 from engine.decisions import decider
@@ -64,7 +63,6 @@ from facts.orgs import check_org
 from facts.store import organisations, upsert_facts
 from notifications import NotifyResult, SendResult, notify, send_pending
 from notifications import retry_failed as retry_failed_messages
-from notifications.anchor import queue_anchor_mail, send_syslog
 from notifications.calendar import Feed, build_feed
 from notifications.due import select_due
 from notifications.failures import delivery_findings, dismiss
@@ -86,8 +84,6 @@ from notifications.web.app import serve as serve_web
 from notifications.web.snapshot import make_snapshot
 
 ALL_FORMATS = frozenset({"csv", "xlsx", "html", "pdf"})
-
-log = logging.getLogger("bevaka.audit")
 
 
 class Bevaka:
@@ -206,41 +202,20 @@ class Bevaka:
             outcome.evaluation.findings.extend(undelivered)
             outcome.evaluation.findings.sort(key=Finding.sort_key)
         window = self.config.rules.resolved_window_days
-        record_run(self.db, outcome.evaluation,
-                   lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
-                                   self._extras(outcome)), command,
-                   decide=decider(self.db, outcome.rulesets, as_of))
-        self._anchor(outcome.evaluation)
+        ev = outcome.evaluation
+        with anchor_appending(self.anchor_path) as anchor:  # the anchor's lock: see verify
+            record_run(self.db, ev,
+                       lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
+                                       self._extras(outcome)), command,
+                       decide=decider(self.db, outcome.rulesets, as_of))
+            anchor_run(self.db, self.config, anchor, self.anchor_path, ev.run_id,
+                       ev.orgs[0] if ev.orgs else self.config.default_org)
         return outcome
 
     @property
     def anchor_path(self) -> Path:
         """The anchor file beside the database (``[audit] anchor_path``)."""
         return self.config.anchor_path(self.db_path)
-
-    def _anchor(self, ev: Evaluation) -> None:
-        """Anchor the head the run left outside the database: a line appended to the anchor
-        file, and the e-mail and syslog copies if configured. The run is already committed: a
-        copy that cannot be made is a warning (verify will name the run as not anchored)."""
-        head = head_of_run(self.db, ev.run_id)
-        if head is None:  # pragma: no cover - record_run always writes an end row
-            return
-        try:
-            append_anchor(self.anchor_path, head)
-        except OSError as exc:
-            log.warning("körningen %s är loggad men ankaret kunde inte skrivas till %s (%s); "
-                        "bevaka audit verify anger den som saknad i ankaret",
-                        ev.run_id, self.anchor_path, exc.strerror or exc)
-        if self.config.audit.anchor_email:
-            queue_anchor_mail(self.db, self.config, head,
-                              ev.orgs[0] if ev.orgs else self.config.default_org)
-        if self.config.audit.anchor_syslog:
-            try:
-                send_syslog(self.config, head)
-            except OSError as exc:
-                log.warning("ankaret för seq %s kunde inte skickas till syslog (%s): %s",
-                            head.seq, self.config.audit.anchor_syslog_address,
-                            exc.strerror or exc)
 
     def _extras(self, outcome: Outcome) -> list[Finding]:
         """The findings without a rule row: failed rules' and undelivered messages' IT checks."""
@@ -434,14 +409,17 @@ class Bevaka:
 
     def web_snapshot(self, out: str | Path) -> dict[str, Any]:
         """Write the web view's snapshot to ``out`` and verify its audit log: the chain status
-        the view shows (:func:`engine.audit_verify.verify` on the served file)."""
+        the view shows (:func:`engine.audit_verify.verify` on the served file, and the check
+        against the database's anchor file)."""
         path = Path(out)
         orgs = organisations(self.db)
-        make_snapshot(self.db, self.db_path, self.config,
-                      {o: self.rulesets.for_org(o) for o in orgs}, path)
+        with anchor_reading(self.anchor_path):  # the lines of the runs the snapshot holds
+            size = anchor_size(self.anchor_path)
+            make_snapshot(self.db, self.db_path, self.config,
+                          {o: self.rulesets.for_org(o) for o in orgs}, path)
         snap = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
         try:
-            result = verify(snap)
+            result = verify_anchored(lambda: snap, self.anchor_path, [], size)
         finally:
             snap.close()
         return {**result.to_dict(), "snapshot": str(path),
@@ -484,25 +462,8 @@ class Bevaka:
     def audit_verify(self, kept: Sequence[str | Path] = ()) -> VerifyResult:
         """Verify the log (:func:`engine.audit_verify.verify`), then check it against the
         anchor file beside the database and against each ``kept`` copy of anchor lines an
-        auditor kept (:func:`engine.audit_anchor.check`). A failed anchor check makes the
-        result not ok, with the anchor's problem."""
-        copies: list[tuple[Path, list[Head]]] = []
-        for path in map(Path, kept):
-            if not path.exists():
-                missing_anchor(path, kept=True)  # raises: a copy named must exist
-            copies.append((path, read_anchor(path)))
-        live = self.anchor_path
-        live_heads = read_anchor(live) if live.exists() else None
-        spans: list[RunSpan] = []
-        result = verify(self.db, spans)
-        checks = [missing_anchor(live, kept=False) if live_heads is None
-                  else check_anchor(spans, live_heads, live, kept=False)]
-        checks += [check_anchor(spans, heads, path, kept=True) for path, heads in copies]
-        result.anchors = [c.to_dict() for c in checks]
-        bad = next((c for c in checks if not c.ok), None)
-        if result.ok and bad is not None:
-            result.ok, result.problem = False, bad.problem
-        return result
+        auditor kept (:func:`engine.audit_anchor.check`); ``anchors`` holds those checks."""
+        return verify_anchored(lambda: self.db, self.anchor_path, kept_copies(kept))
 
     def audit_anchor(self) -> Head | None:
         """The log's current head (its last run's end row): the line an auditor keeps."""

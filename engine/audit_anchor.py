@@ -23,8 +23,11 @@ last head are reported as not covered by it, not as an error.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,14 +87,53 @@ def current_head(db: Database) -> Head | None:
     return head_of_run(db, str(last[0])) if last else None
 
 
-def append(path: Path, head: Head) -> None:
-    """Append ``head`` as one line to the anchor file (created 0600), and flush it to disk."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+@contextmanager
+def appending(path: Path) -> Iterator[int | OSError]:
+    """The anchor file opened for appending (created 0600) and locked exclusively, for the
+    whole of recording a run and appending its head: a reader holding :func:`reading` then
+    never sees a run committed whose line is not yet written. Yields the file descriptor, or
+    the ``OSError`` that kept it from being opened (the run is recorded all the same)."""
     try:
-        os.write(fd, (head.line() + "\n").encode("utf-8"))
-        os.fsync(fd)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except OSError as exc:
+        yield exc
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def append(fd: int, head: Head) -> None:
+    """Append ``head`` as one line to the anchor file open as ``fd``, and flush it to disk."""
+    os.write(fd, (head.line() + "\n").encode("utf-8"))
+    os.fsync(fd)
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Hold the anchor file's shared lock (no run is between its commit and its line) while
+    the log is opened for reading and the file's length taken (:func:`size`)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield
     finally:
         os.close(fd)
+
+
+def size(path: Path) -> int | None:
+    """How long the anchor file is (None if there is none): taken under :func:`reading`,
+    together with the log's snapshot, and then read with :func:`read` up to that length."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
 
 
 def parse_line(text: str, where: str) -> Head:
@@ -119,10 +161,12 @@ def parse_line(text: str, where: str) -> Head:
     return head
 
 
-def read(path: Path) -> list[Head]:
-    """The heads in an anchor file, in file order (empty lines skipped)."""
+def read(path: Path, limit: int | None = None) -> list[Head]:
+    """The heads in an anchor file, in file order (empty lines skipped); with ``limit``, of
+    its first ``limit`` bytes only (the lines it had when the log was read)."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read() if limit is None else fh.read(limit)
     except OSError as exc:
         raise AnchorError(f"{path}: ankarfilen kan inte läsas ({exc.strerror})") from None
     try:

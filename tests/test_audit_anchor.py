@@ -10,6 +10,8 @@ import shutil
 import socket
 import sqlite3
 import stat
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -194,3 +196,31 @@ def test_a_syslog_that_cannot_be_reached_is_a_warning_and_the_run_stands(
     seq = json.loads((tmp_path / "bevaka.db.anchor").read_text())["seq"]
     assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
         f"ankaret för seq {seq} kunde inte skickas till syslog"]
+
+
+CHILD = """
+import sys
+from datetime import date, timedelta
+from bevaka import Bevaka
+from engine.config import load_config
+with Bevaka(load_config(sys.argv[1]), sys.argv[2]) as app:
+    for i in range(int(sys.argv[3])):
+        app.run(date(2025, 1, 1) + timedelta(days=i))
+"""
+
+
+def test_verify_while_runs_are_recorded_never_fails(copy: Path) -> None:
+    """A run's commit and its anchor line happen under the anchor's lock, and verify takes the
+    log's snapshot and the anchor's length under it: a verify that overlaps runs passes."""
+    runs = 3
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(copy / "config.toml"),
+                              str(copy / "bevaka.db"), str(runs)], stderr=subprocess.PIPE)
+    results = []
+    with Bevaka(load_config(copy / "config.toml"), copy / "bevaka.db") as app:
+        while child.poll() is None:
+            results.append(app.audit_verify())
+    assert child.wait() == 0, child.stderr.read() if child.stderr else ""
+    assert results and all(r.ok for r in results), [r.problem for r in results if not r.ok]
+    lines = (copy / "bevaka.db.anchor").read_text().splitlines()
+    assert len(lines) == 2 + runs
+    print(f"\n[anchor] {len(results)} verifies overlapping {runs} runs, all passed")
