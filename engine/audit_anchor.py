@@ -26,6 +26,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -82,8 +83,12 @@ def head_of_run(db: Database, run_id: str) -> Head | None:
 
 def current_head(db: Database) -> Head | None:
     """The head of the log: the end row of its last whole run (None if there is none)."""
-    last = db.conn.execute("SELECT run_id FROM audit_log WHERE kind = 'end' "
-                           "ORDER BY seq DESC LIMIT 1").fetchone()
+    try:
+        last = db.conn.execute("SELECT run_id FROM audit_log WHERE kind = 'end' "
+                               "ORDER BY seq DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:
+        raise UserError("tabellen audit_log saknas – revisionsloggen har tagits bort; "
+                        "kör bevaka audit verify") from None
     return head_of_run(db, str(last[0])) if last else None
 
 

@@ -224,3 +224,13 @@ def test_verify_while_runs_are_recorded_never_fails(copy: Path) -> None:
     lines = (copy / "bevaka.db.anchor").read_text().splitlines()
     assert len(lines) == 2 + runs
     print(f"\n[anchor] {len(results)} verifies overlapping {runs} runs, all passed")
+
+
+def test_anchor_after_drop_table_is_one_line(copy: Path) -> None:
+    conn = sqlite3.connect(copy / "bevaka.db")
+    conn.execute("DROP TABLE audit_log")
+    conn.close()
+    result = _cli(copy, "audit", "anchor")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == ("Fel: tabellen audit_log saknas – revisionsloggen har "
+                                     "tagits bort; kör bevaka audit verify")
