@@ -34,12 +34,16 @@ class Columns:
 
 
 def map_columns(ft: FactType, headers: list[str]) -> tuple[Columns, list[str]]:
-    """The sheet's columns as fields of ``ft``, and a problem per header that is no field or
-    a field a column before it already is. (A header written twice is one column: its last
-    cell counts.)"""
+    """The sheet's columns as fields of ``ft``, and a problem per header that is no field, a
+    field a column before it already is, or a header written twice."""
     problems: list[str] = []
     by_field: dict[str, str] = {}
     fields = {h: ft.field_for(h) for h in headers}
+    seen: set[str] = set()
+    for header in headers:
+        if header in seen:
+            problems.append(f"kolumn {header!r} finns två gånger i rubrikraden; ta bort den ena")
+        seen.add(header)
     for header, name in fields.items():
         if name is None:
             problems.append(f"kolumn {header!r}: okänd rubrik för {ft.title_sv.lower()}")
@@ -73,9 +77,20 @@ def _adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
 class BatchValidator:
     """Validates batches of one sheet's rows as facts of ``ft``."""
 
-    def __init__(self, ft: FactType, columns: Columns):
+    def __init__(self, ft: FactType, columns: Columns, filled: frozenset[str] = frozenset()):
         self.ft, self.columns = ft, columns
         self.adapter = _adapter(ft.model)
+        self.present = set(columns.headers) | filled
+        #: required fields whose column the file does not have (one problem, not one a row)
+        self.absent: list[str] = []
+
+    def absent_problem(self, headers: list[str]) -> str:
+        """One line for the required columns the file lacks, with the headers it has."""
+        names = ", ".join(repr(self.ft.header_for(f)) for f in self.absent)
+        found = ", ".join(repr(h) for h in headers) or "inga"
+        what = "kolumnen" if len(self.absent) == 1 else "kolumnerna"
+        return (f"{what} {names} saknas (krävs för {self.ft.title_sv.lower()}); "
+                f"rubrikerna i filen är {found}")
 
     def __call__(self, numbers: list[int], data: list[dict[str, Any]]
                  ) -> tuple[list[tuple[Any, ...]], list[str]]:
@@ -83,7 +98,8 @@ class BatchValidator:
         try:
             models = self.adapter.validate_python(data)
         except ValidationError as exc:
-            return [], [self._problem(numbers, err) for err in exc.errors()]
+            problems = [self._problem(numbers, err) for err in exc.errors()]
+            return [], [p for p in problems if p is not None]
         staged = []
         for number, record in zip(numbers, self.adapter.dump_python(models, mode="json"),
                                   strict=True):
@@ -91,10 +107,14 @@ class BatchValidator:
             staged.append((*values, number, digest(values)))
         return staged, []
 
-    def _problem(self, numbers: list[int], err: Any) -> str:
+    def _problem(self, numbers: list[int], err: Any) -> str | None:
         index, *loc = err["loc"]
         number = numbers[index]
         name = str(loc[0]) if loc else None
+        if err.get("type") == "missing" and name and name not in self.present:
+            if name not in self.absent:
+                self.absent.append(name)
+            return None
         column = self.columns.headers.get(name) if name else None
         if name and not column:
             column = self.ft.header_for(name)
