@@ -154,10 +154,13 @@ class Bevaka:
     # ---- facts ----------------------------------------------------------------------------
 
     def import_files(self, paths: Sequence[str | Path], kind: str | None = None,
-                     org: str | None = None) -> ImportReport:
+                     org: str | None = None, *, sheet: str | None = None,
+                     list_date: date | None = None) -> ImportReport:
         """Import register files as facts of ``org`` (default ``[org] default``), all or
-        nothing per file (see :func:`facts.import_files`)."""
-        return import_files(self.database(create=True), paths, kind=kind, org=self.org(org))
+        nothing per file (see :func:`facts.import_files`): ``sheet`` chooses an XLSX
+        worksheet, ``list_date`` dates a list whose file has no date column."""
+        return import_files(self.database(create=True), paths, kind=kind, org=self.org(org),
+                            sheet=sheet, list_date=list_date)
 
     # ---- evaluation -----------------------------------------------------------------------
 
