@@ -137,6 +137,15 @@ def _stage_sheet(db: Database, sheet: Sheet, ft: FactType, fill: Fill,
     return stage
 
 
+def located(path: Path, message: str) -> str:
+    """A reader's ``path: text`` or ``path:N: text`` as the problem ``text`` or ``rad N:
+    text`` (the error's first line names the file)."""
+    text = message.removeprefix(f"{path}")
+    if text.startswith(":") and (head := text[1:].split(":", 1))[0].isdigit() and len(head) > 1:
+        return f"rad {head[0]}:{head[1]}"
+    return text.removeprefix(": ")
+
+
 @dataclass(frozen=True)
 class ImportOptions:
     """How files are read: ``kind`` (else guessed), the XLSX ``sheet``, a list's date."""
@@ -167,7 +176,7 @@ def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = N
             with _collector_paused(), db.atomic():
                 report.files.extend(_import_sheets(db, path, sheets, options, org, progress))
         except ReadError as exc:
-            raise FactImportError(path, [str(exc).removeprefix(f"{path}: ")]) from None
+            raise FactImportError(path, [located(path, str(exc))]) from None
         finally:
             progress(path, 0, None, True)
     return report

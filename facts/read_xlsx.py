@@ -41,18 +41,18 @@ def read_xlsx(path: Path, looks_like_header: HeaderTest, sheet: str | None = Non
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a broken file
-        raise ReadError(f"{path}: kan inte läsa filen som XLSX ({type(exc).__name__}); "
-                        "spara den på nytt i Excel som .xlsx") from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many types for a broken file
+        raise ReadError(f"{path}: kan inte läsa filen som XLSX (trasig, eller ingen "
+                        "arbetsbok); spara den på nytt i Excel som .xlsx") from None
     try:
         return _read(wb, path, looks_like_header, sheet)
     except ReadError:
         wb.close()
         raise
-    except Exception as exc:  # noqa: BLE001 - a broken sheet inside a readable zip
+    except Exception:  # noqa: BLE001 - a broken sheet inside a readable zip
         wb.close()
-        raise ReadError(f"{path}: kan inte läsa filen som XLSX ({type(exc).__name__}); "
-                        "spara den på nytt i Excel som .xlsx") from None
+        raise ReadError(f"{path}: kan inte läsa filen som XLSX (trasig, eller ingen "
+                        "arbetsbok); spara den på nytt i Excel som .xlsx") from None
 
 
 def _read(wb: Any, path: Path, looks_like_header: HeaderTest, sheet: str | None) -> Sheet:

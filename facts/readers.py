@@ -82,13 +82,20 @@ def _read_yaml(path: Path) -> list[Sheet]:
     try:
         node, data = parse_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise ReadError(f"{path}{where}: ogiltig YAML; kontrollera indrag, kolon och "
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        position = getattr(exc, "position", None)  # a character YAML does not allow
+        line = (mark.line + 1 if mark else text[:position].count("\n") + 1
+                if isinstance(position, int) else 1)
+        what = ("ett tecken som YAML inte tillåter" if position is not None and not mark
+                else "ogiltig YAML")
+        raise ReadError(f"{path}:{line}: {what}; kontrollera indrag, kolon och "
                         "citattecken") from None
-    except (ValueError, TypeError, OverflowError, RecursionError):  # e.g. 2024-13-01
-        raise ReadError(f"{path}: ogiltigt värde i YAML (ett datum som inte finns, en nyckel "
-                        "som är en lista?); skriv datum som ÅÅÅÅ-MM-DD") from None
+    except RecursionError:
+        raise ReadError(f"{path}:1: YAML-filen är för djupt nästlad") from None
+    except (ValueError, TypeError, OverflowError):  # e.g. 2024-13-01, a list as a key
+        raise ReadError(f"{path}:{_unbuildable_line(text)}: ogiltigt värde i YAML (ett datum "
+                        "som inte finns, en nyckel som är en lista?); skriv datum som "
+                        "ÅÅÅÅ-MM-DD") from None
     if data is None:
         raise ReadError(f"{path}: filen är tom (inga poster)")
     if isinstance(data, list) and isinstance(node, yaml.SequenceNode):
@@ -98,10 +105,34 @@ def _read_yaml(path: Path) -> list[Sheet]:
     raise ReadError(f"{path}: YAML-filen ska vara en lista eller {{typ: [lista]}}")
 
 
+def _unbuildable_line(text: str) -> int:
+    """The line of the innermost YAML node that cannot be built (for the message)."""
+    loader = _LOADER(text)
+    try:
+        root = loader.get_single_node()
+    finally:
+        loader.dispose()
+    line = 1
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        try:
+            builder = yaml.SafeLoader("")
+            builder.construct_document(node)
+            continue
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError):
+            line = node.start_mark.line + 1
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+    return line
+
+
 def _yaml_kinds(path: Path, data: dict[Any, Any], node: yaml.MappingNode) -> list[Sheet]:
     by_text = {str(k): v for k, v in data.items()}
-    sheets, seen = [], set()
-    for key_node, value_node in node.value:
+    seen: set[str] = set()
+    for key_node, _ in node.value:
         line = key_node.start_mark.line + 1
         kind = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
         if kind is None or kind not in by_text:
@@ -109,6 +140,9 @@ def _yaml_kinds(path: Path, data: dict[Any, Any], node: yaml.MappingNode) -> lis
         if kind in seen:
             raise ReadError(f"{path}:{line}: {kind!r} finns två gånger; samla posterna i en lista")
         seen.add(kind)
+    sheets = []
+    for key_node, value_node in node.value:
+        line, kind = key_node.start_mark.line + 1, str(key_node.value)
         items = by_text[kind]
         if not isinstance(items, list) or not isinstance(value_node, yaml.SequenceNode):
             raise ReadError(f"{path}:{line}: {kind!r} ska vara en lista")

@@ -122,16 +122,40 @@ class BatchValidator:
         return f"{where}: {message(err)}"
 
 
+# pydantic's own errors (its messages are English) by type, as the Swedish text
+_PYDANTIC_SV = {
+    "date": "är inget datum; skriv ÅÅÅÅ-MM-DD", "datetime": "är inget datum; skriv ÅÅÅÅ-MM-DD",
+    "int": "är inget heltal", "float": "är inget tal", "decimal": "är inget tal",
+    "bool": "är varken ja eller nej", "string": "ska vara text", "literal": "är inte ett "
+    "tillåtet värde", "enum": "är inte ett tillåtet värde", "list": "ska vara en lista",
+    "dict": "ska vara en mappning", "too": "har fel längd", "greater": "är för litet",
+    "less": "är för stort", "finite": "är inget ändligt tal", "model": "ska vara en mappning",
+}
+
+
+def _shown_input(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 def message(err: Any) -> str:
-    """A pydantic error as the Swedish text after ``rad N, kolumn X:``."""
+    """A pydantic error as the Swedish text after ``rad N, kolumn X:``: our validators'
+    own (Swedish) messages, or a Swedish text for pydantic's error type."""
+    kind = str(err.get("type", ""))
     msg = str(err.get("msg", ""))
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
-    if err.get("type") == "missing":
+    if kind == "missing":
         return "värde saknas"
-    if err.get("type") == "extra_forbidden":
+    if kind == "extra_forbidden":
         return "okänt fält"
-    if err.get("type") == "enum":
-        return f"{err.get('input')!r} är inte ett tillåtet värde"
-    return msg
+    if kind in ("value_error", "assertion_error"):
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix):]
+        if msg.startswith("None "):  # a validator that printed an empty cell's repr
+            hint = msg.split(";", 1)
+            return "värde saknas" + (f";{hint[1]}" if len(hint) > 1 else "")
+        return msg
+    head = kind.split("_", 1)[0]
+    text = _PYDANTIC_SV.get(head, "är inget giltigt värde")
+    value = err.get("input")
+    return f"{_shown_input(value)} {text}" if value is not None else f"värdet {text}"

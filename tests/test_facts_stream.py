@@ -97,7 +97,7 @@ def test_a_row_longer_than_the_header_late_in_the_file_rejects_it(tmp_path: Path
         fh.write(";".join([*_row(n), "extra"]) + "\n")
     with pytest.raises(facts.FactImportError) as exc:
         facts.import_files(db, [path])
-    assert exc.value.problems == [f"{path}:{n + 2}: raden har fler kolumner än rubrikraden"]
+    assert exc.value.problems == [f"rad {n + 2}: raden har fler kolumner än rubrikraden"]
     assert dump(db_path) == before
 
 
