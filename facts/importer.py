@@ -13,11 +13,12 @@ stage into the fact table.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -26,6 +27,7 @@ from facts.fill import Fill, fill_for, looks_like_header
 from facts.orgs import DEFAULT_ORG, check_org
 from facts.progress import Progress, terminal_progress
 from facts.readers import ReadError, Sheet, read_sheets
+from facts.retract import missing_from, retract
 from facts.stage import Stage
 from facts.types import FACT_TYPES, FactType, UnknownFactType, fact_type
 from facts.validation import BatchValidator, batches, map_columns
@@ -146,18 +148,36 @@ def located(path: Path, message: str) -> str:
     return text.removeprefix(": ")
 
 
+#: Told of the facts a ``--whole-register`` import retracts, inside the file's transaction
+#: (the application writes them to the audit log).
+OnRetract = Callable[[list[dict[str, Any]]], None]
+WHOLE_REGISTER_REASON = "saknas i hela registret (import --whole-register)"
+
+
 @dataclass(frozen=True)
 class ImportOptions:
-    """How files are read: ``kind`` (else guessed), the XLSX ``sheet``, a list's date."""
+    """How files are read: ``kind`` (else guessed), the XLSX ``sheet``, a list's date; and
+    whether each file is the whole register of its kind (facts missing from it are
+    retracted), and whether nothing is written (``dry_run``)."""
 
     kind: str | None = None
     sheet: str | None = None
     list_date: date | None = None
+    whole_register: bool = False
+    dry_run: bool = False
+    on_retract: OnRetract | None = None
+
+
+class _DryRun(Exception):  # noqa: N818 - not an error: it rolls the file's transaction back
+    def __init__(self, results: list[ImportResult]):
+        self.results = results
 
 
 def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = None,
                  org: str = DEFAULT_ORG, progress: Progress | None = None, *,
-                 sheet: str | None = None, list_date: date | None = None) -> ImportReport:
+                 sheet: str | None = None, list_date: date | None = None,
+                 whole_register: bool = False, dry_run: bool = False,
+                 on_retract: OnRetract | None = None) -> ImportReport:
     """Import each file, as facts of organisation ``org``, in its own transaction. The first
     rejected file raises; earlier files stay. ``progress`` is told of each batch of rows
     (default: a progress bar on stderr when it is a terminal, for files over 10 000 rows).
@@ -165,7 +185,7 @@ def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = N
     list whose file has no date column (else it is read from a title row or the file name)."""
     org = check_org(org)
     progress = progress or terminal_progress()
-    options = ImportOptions(kind, sheet, list_date)
+    options = ImportOptions(kind, sheet, list_date, whole_register, dry_run, on_retract)
     if kind is not None:
         fact_type(kind)  # an unknown kind is an error before any file is read
     report = ImportReport()
@@ -174,7 +194,12 @@ def import_files(db: Database, paths: Iterable[str | Path], kind: str | None = N
         try:
             sheets = read_sheets(path, looks_like_header(kind), sheet)
             with _collector_paused(), db.atomic():
-                report.files.extend(_import_sheets(db, path, sheets, options, org, progress))
+                results = _import_sheets(db, path, sheets, options, org, progress)
+                if dry_run:
+                    raise _DryRun(results)
+            report.files.extend(results)
+        except _DryRun as done:
+            report.files.extend(done.results)
         except ReadError as exc:
             raise FactImportError(path, [located(path, str(exc))]) from None
         finally:
@@ -192,12 +217,17 @@ def _import_sheets(db: Database, path: Path, sheets: list[Sheet], options: Impor
             ft = fact_type(kind) if kind and not sheet.kind_hint else guess_kind(sheet)
             fill = fill_for(ft, sheet, options.list_date)
             stage = _stage_sheet(db, sheet, ft, fill, progress)
+            missing = missing_from(db, ft, org, stage.table) if options.whole_register else []
             changed = stage.merge(org, str(path))
             stage.drop()
+            records = retract(db, ft, org, missing, WHOLE_REGISTER_REASON, str(path))
+            if records and options.on_retract and not options.dry_run:
+                options.on_retract(records)
             results.append(ImportResult(
                 str(path), ft.name, org, stage.rows, changed, stage.rows - changed,
                 kind_sv=ft.title_sv.lower(), sheet=sheet.name,
-                list_date=fill.list_date.isoformat() if fill.list_date else None))
+                list_date=fill.list_date.isoformat() if fill.list_date else None,
+                retracted=missing))
     finally:
         for sheet in sheets:
             sheet.close()
