@@ -10,6 +10,7 @@ and the content hash. A bad row is ``rad N, kolumn X: …``, as the person sees 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -17,10 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from facts.personnummer import find_personnummer
 from facts.readers import ABSENT, Sheet
 from facts.store import digest
 from facts.types import FactType
 
+_SIX_DIGITS = re.compile(r"(?:\d\D{0,3}){10}")  # ten digits, however they are written
 BATCH_ROWS = 500  # rows per validation call and executemany() into the stage (measured best)
 
 
@@ -100,12 +103,24 @@ class BatchValidator:
         except ValidationError as exc:
             problems = [self._problem(numbers, err) for err in exc.errors()]
             return [], [p for p in problems if p is not None]
-        staged = []
+        staged, problems = [], []
         for number, record in zip(numbers, self.adapter.dump_python(models, mode="json"),
                                   strict=True):
             values = tuple(record.values())
+            problems.extend(self._personnummer(number, record))
             staged.append((*values, number, digest(values)))
-        return staged, []
+        return ([], problems) if problems else (staged, [])
+
+    def _personnummer(self, number: int, record: dict[str, Any]) -> list[str]:
+        """A personnummer or samordningsnummer in any text field rejects the row, naming the
+        column: it would otherwise reach the audit log, which cannot be erased."""
+        out = []
+        for name, value in record.items():
+            if isinstance(value, str) and _SIX_DIGITS.search(value) and find_personnummer(value):
+                column = self.columns.headers.get(name) or self.ft.header_for(name)
+                out.append(f"rad {number}, kolumn {column}: innehåller ett personnummer eller "
+                           "samordningsnummer; ta bort det (använd ärendets diarienummer)")
+        return out
 
     def _problem(self, numbers: list[int], err: Any) -> str | None:
         index, *loc = err["loc"]
