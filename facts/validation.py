@@ -101,9 +101,10 @@ class BatchValidator:
         try:
             models = self.adapter.validate_python(data)
         except ValidationError as exc:
-            problems = [self._problem(numbers, err) for err in exc.errors()]
-            return [], [p for p in problems if p is not None]
-        staged, problems = [], []
+            found = [self._problem(numbers, err) for err in exc.errors()]
+            return [], [p for p in found if p is not None]
+        staged: list[tuple[Any, ...]] = []
+        problems: list[str] = []
         for number, record in zip(numbers, self.adapter.dump_python(models, mode="json"),
                                   strict=True):
             values = tuple(record.values())
