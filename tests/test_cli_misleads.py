@@ -56,3 +56,18 @@ def test_an_unknown_kind_is_one_line_with_a_suggestion(bevaka: Bevaka) -> None:
 def test_global_options_after_the_command(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "--db", str(tmp_path / "none" / "x.db")])
     _one_error(result, "finns inte")
+
+
+def test_quarter_in_the_usual_spellings(bevaka: Bevaka) -> None:
+    bevaka.ok("import", str(REGISTER_XLSX))
+    canonical = json.loads(bevaka.ok("report", "kf", "--quarter", "2024Q4", "--json").stdout)
+    for spelling in ("2024 Q4", "Q4-2024", "2024K4", "k4 2024"):
+        assert json.loads(bevaka.ok("report", "kf", "--quarter", spelling, "--json").stdout) \
+            == canonical, spelling
+    _one_error(bevaka.run("report", "kf", "--quarter", "2024Q5"), "'2024Q5' är inget kvartal")
+
+
+def test_an_unknown_config_key_is_swedish(bevaka: Bevaka, tmp_path: Path) -> None:
+    config = tmp_path / "fel.toml"
+    config.write_text("[rules]\nfoo = 1\n", encoding="utf-8")
+    _one_error(bevaka.run("rules", "list", config=config), "[rules.foo] okänd inställning")
