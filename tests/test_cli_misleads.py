@@ -71,3 +71,14 @@ def test_an_unknown_config_key_is_swedish(bevaka: Bevaka, tmp_path: Path) -> Non
     config = tmp_path / "fel.toml"
     config.write_text("[rules]\nfoo = 1\n", encoding="utf-8")
     _one_error(bevaka.run("rules", "list", config=config), "[rules.foo] okänd inställning")
+
+
+def test_rules_diff_of_a_missing_folder_is_swedish(bevaka: Bevaka) -> None:
+    _one_error(bevaka.run("rules", "diff", "OLD", "NEW"), "OLD: regelkatalogen finns inte")
+
+
+def test_diff_summaries_are_swedish() -> None:
+    from engine.diff import _sv
+
+    assert (_sv("status", "upcoming"), _sv("status", "overdue"), _sv("severity", "high"),
+            _sv("escalated", True)) == ("kommande", "försenad", "hög", "ja")
