@@ -66,6 +66,12 @@ class ImportReport:
         return sum(f.changed for f in self.files)
 
 
+def _shown(header: str, most: int = 40) -> str:
+    """A header as one short line (a broken quote can make a header of a whole file)."""
+    text = " ".join(header.split())
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
 def guess_kind(sheet: Sheet) -> FactType:
     """The fact type whose headers and key best cover the sheet's columns (a key field that a
     list's date or the row's position fills counts as covered)."""
@@ -84,7 +90,7 @@ def guess_kind(sheet: Sheet) -> FactType:
             best = (score, ft)
     if best is None:
         where = f"blad {sheet.name!r}, " if sheet.name else ""
-        found = ", ".join(sheet.headers[:12]) or "inga"
+        found = ", ".join(_shown(h) for h in sheet.headers[:12]) or "inga"
         other = (f"; arbetsboken har bladen {', '.join(repr(n) for n in sheet.names)}, välj med "
                  "--sheet" if len(sheet.names) > 1 else "")
         raise FactImportError(
