@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from bevaka.anchoring import anchor_run, kept_copies, verify_anchored
+from bevaka.corrections import gallra, log_retractions, retract, vacuum
 from bevaka.scheduling import serve
 from bevaka.schema import open_database
 from engine.audit import decisions_for_run, record_run, runs
@@ -56,6 +57,7 @@ from engine.replay import Replayed, replay_run
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
 from engine.state import status_counts
+from facts.erase import Erasure
 from facts.errors import UserError
 from facts.importer import ImportReport, import_files
 from facts.kinds_ivo import IVO_REPORTED, IvoReported
@@ -159,10 +161,33 @@ class Bevaka:
     # ---- facts ----------------------------------------------------------------------------
 
     def import_files(self, paths: Sequence[str | Path], kind: str | None = None,
-                     org: str | None = None) -> ImportReport:
+                     org: str | None = None, *, sheet: str | None = None,
+                     list_date: date | None = None, whole_register: bool = False,
+                     dry_run: bool = False) -> ImportReport:
         """Import register files as facts of ``org`` (default ``[org] default``), all or
-        nothing per file (see :func:`facts.import_files`)."""
-        return import_files(self.database(create=True), paths, kind=kind, org=self.org(org))
+        nothing per file (see :func:`facts.import_files`): ``sheet`` chooses an XLSX
+        worksheet, ``list_date`` dates a list whose file has no date column. With
+        ``whole_register`` the facts a file no longer has are retracted, and each file's
+        retractions are one ``retraction`` row of the audit log; ``dry_run`` writes nothing."""
+        db = self.database(create=not dry_run)
+        return import_files(db, paths, kind=kind, org=self.org(org), sheet=sheet,
+                            list_date=list_date, whole_register=whole_register,
+                            dry_run=dry_run, on_retract=partial(log_retractions, db))
+
+    def retract(self, kind: str, key: str, reason: str, org: str | None = None
+                ) -> dict[str, Any]:
+        """Retract one fact (its findings end at the next run), logged with ``reason``."""
+        return retract(self.db, kind, key, reason, self.org(org))
+
+    def gallra(self, before: date, org: str | None = None, dry_run: bool = False) -> Erasure:
+        """Erase the facts of cases closed before ``before`` (gallring), then bring the
+        derived rows up to date so none of theirs is left; ``dry_run`` only lists them."""
+        result = gallra(self.db, before, org, dry_run)
+        if result.count and not dry_run:
+            for o in sorted(result.facts):
+                self.evaluate(self.today(), o)  # the erased facts' derived rows go
+            vacuum(self.db)
+        return result
 
     # ---- evaluation -----------------------------------------------------------------------
 

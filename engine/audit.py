@@ -15,6 +15,11 @@ the same file cannot detect someone who rewrites the whole chain (or the chain a
 ``sqlite_sequence``): for that, the application anchors each run's head outside the database
 (:mod:`engine.audit_anchor`), and verify compares the log with the anchor.
 
+Between runs stand ``retraction`` and ``erasure`` rows (:func:`record_note`): which facts
+were retracted, why and from which file, and what an erasure (gallring) removed, as case
+references, counts and hashes. Nothing in the log needs erasing, so the chain still verifies
+after ``bevaka gallra``.
+
 Payloads carry no personal data: finding rows are state payloads (case references, rule
 ids, statuses and dates). Runs recorded before change records existed hold one row per
 finding (:meth:`Finding.public_dict`); :mod:`engine.audit_verify` checks both forms.
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
@@ -37,7 +43,7 @@ from engine.state import Change, diff, info_of, mark_run, payload_of, stored
 from engine.state import apply as apply_state
 
 GENESIS = "0" * 64
-KINDS = ("run", "rule", "finding", "decision", "end")
+KINDS = ("run", "rule", "finding", "decision", "end", "retraction", "erasure")
 
 #: ``decide(changes)`` → (rule source payloads to log, one decision record or None per change).
 Decide = Callable[[list[Change]], tuple[list[dict[str, Any]], list[dict[str, Any] | None]]]
@@ -212,6 +218,52 @@ def record_run(db: Database, evaluation: Evaluation,
             conn.execute("ROLLBACK")
         raise
     return len(rows)
+
+
+#: Rows that stand alone between runs: a retraction of facts (with its reason and source)
+#: and an erasure (gallring). Their payloads hold case references, counts and hashes only.
+NOTE_KINDS = ("retraction", "erasure")
+
+
+def record_note(db: Database, kind: str, data: dict[str, Any]) -> str:
+    """Append one ``retraction`` or ``erasure`` row to the chain (its own "run id"
+    ``KIND-…``); inside the caller's transaction if one is open, so the row and the change
+    it records are written together. Returns the row's run id."""
+    if kind not in NOTE_KINDS:
+        raise ValueError(f"unknown note kind {kind!r}")
+    conn = db.conn
+    run_id = f"{kind}-{uuid.uuid4().hex[:12]}"
+    recorded_at = datetime.now(UTC).isoformat(timespec="seconds")
+    payload = canonical_json(data)
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        last = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
+        digest = row_hash(prev, seq, run_id, kind, recorded_at, payload)
+        conn.execute("INSERT INTO audit_log (seq, run_id, kind, recorded_at, payload, prev_hash, "
+                     "hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (seq, run_id, kind, recorded_at, payload, prev, digest))
+        if own:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return run_id
+
+
+def notes(db: Database, kind: str | None = None) -> list[dict[str, Any]]:
+    """The retraction and erasure rows, oldest first: payload plus run_id and recorded_at."""
+    kinds = [kind] if kind else list(NOTE_KINDS)
+    marks = ", ".join("?" for _ in kinds)
+    out = []
+    for run_id, k, at, payload in db.execute(
+            f"SELECT run_id, kind, recorded_at, payload FROM audit_log WHERE kind IN ({marks}) "
+            "ORDER BY seq", kinds):
+        out.append({**json.loads(payload), "run_id": run_id, "kind": k, "recorded_at": at})
+    return out
 
 
 def runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from engine.audit import GENESIS, PROTECTED_SQL, findings_digest, row_hash
+from engine.audit import GENESIS, NOTE_KINDS, PROTECTED_SQL, findings_digest, row_hash
 from engine.state import digest, hex256, state_of
 from facts.errors import UserError
 
@@ -223,6 +223,11 @@ def _walk(db: Database, replay: _Replay, stop_at: str | None = None,
             open_run = None
             if run_id == stop_at:
                 return VerifyResult(ok=True, rows=n, runs=n_runs, head_hash=prev), True
+        elif kind in NOTE_KINDS:  # a retraction or erasure: stands alone between runs
+            if open_run is not None:
+                return bad(seq, run_id, f"{kind}-rad inne i körning {open_run['run_id']}")
+            if not isinstance(data, dict):
+                return bad(seq, run_id, f"{kind}-radens payload är inte ett objekt")
         else:
             return bad(seq, run_id, f"okänd radtyp {kind!r}")
     if open_run is not None:

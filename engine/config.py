@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from engine.rules.library import shipped_packs_dir
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG, check_org
+from facts.validation import message
 
 
 class ConfigError(UserError):
@@ -244,11 +245,16 @@ def load_config(path: str | Path | None = None) -> Config:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: ogiltig TOML: {exc}") from None
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        at = f":{where.group(1)}: kolumn {where.group(2)}:" if where else ":"
+        raise ConfigError(f"{file}{at} ogiltig TOML; kontrollera citattecken, = och "
+                          "[rubriker]") from None
     try:
         return Config(**data, base_dir=file.resolve().parent)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{file}: [{key}] {msg}") from None
+        if err.get("type") == "extra_forbidden":
+            raise ConfigError(f"{file}: [{key}] okänd inställning; se den kommenterade mallen "
+                              "som bevaka init skriver") from None
+        raise ConfigError(f"{file}: [{key}] {message(err)}") from None
