@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from engine.rules.library import shipped_packs_dir
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG, check_org
+from facts.validation import message
 
 
 class ConfigError(UserError):
@@ -106,6 +107,22 @@ class IvoConfig(_Section):
         return v
 
 
+class AuditConfig(_Section):
+    """``[audit]``: where the chain head is anchored outside the database after every run."""
+
+    anchor_path: str = ""  # empty: the database's path + ".anchor"
+    anchor_email: str = ""  # the auditors' address: each new head is mailed there
+    anchor_syslog: bool = False  # each new head is also sent to syslog
+    anchor_syslog_address: str = "/dev/log"  # a socket path, or host:port (UDP)
+
+    @field_validator("anchor_email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if v and "@" not in v:
+            raise ValueError("anchor_email ska vara en hel e-postadress (med @)")
+        return v
+
+
 class OrgSection(_Section):
     """``[org]``: the organisation of commands run without ``--org``."""
 
@@ -140,6 +157,7 @@ class Config(_Section):
     notify: NotifyConfig = NotifyConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     ivo: IvoConfig = IvoConfig()
+    audit: AuditConfig = AuditConfig()
 
     base_dir: Path = Path(".")
 
@@ -158,6 +176,13 @@ class Config(_Section):
     def db_path(self) -> Path:
         env = os.environ.get("BEVAKA_DB")
         return Path(env) if env else self.resolve(self.database.path)
+
+    def anchor_path(self, db_path: Path) -> Path:
+        """The anchor file of the database at ``db_path``: ``[audit] anchor_path``, or
+        the database's path with ``.anchor`` added."""
+        if self.audit.anchor_path:
+            return self.resolve(self.audit.anchor_path)
+        return db_path.with_name(db_path.name + ".anchor")
 
     @property
     def rules_dir(self) -> Path:
@@ -220,11 +245,16 @@ def load_config(path: str | Path | None = None) -> Config:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: ogiltig TOML: {exc}") from None
+        where = re.search(r"line (\d+), column (\d+)", str(exc))
+        at = f":{where.group(1)}: kolumn {where.group(2)}:" if where else ":"
+        raise ConfigError(f"{file}{at} ogiltig TOML; kontrollera citattecken, = och "
+                          "[rubriker]") from None
     try:
         return Config(**data, base_dir=file.resolve().parent)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise ConfigError(f"{file}: [{key}] {msg}") from None
+        if err.get("type") == "extra_forbidden":
+            raise ConfigError(f"{file}: [{key}] okänd inställning; se den kommenterade mallen "
+                              "som bevaka init skriver") from None
+        raise ConfigError(f"{file}: [{key}] {message(err)}") from None
