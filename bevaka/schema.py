@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -66,11 +68,34 @@ def open_database(path: str | Path, *, create: bool = False) -> Database:
         raise DatabaseError(
             f"{file}: databasen finns inte; importera register först (bevaka import) "
             "eller kontrollera --db")
-    if create:
-        _create_private(file)
-    db = connect(file)
-    apply_all(db)
+    with _opening(file):
+        if create:
+            _create_private(file)
+        db = connect(file)
+        apply_all(db)
     return db
+
+
+@contextmanager
+def _opening(file: Path) -> Iterator[None]:
+    """Hold ``<db>.open.lock`` (an exclusive flock) while the file is created, switched to WAL
+    and migrated: SQLite can answer "database is locked" at once (without waiting) to a second
+    process doing the same to a brand-new file, so the openings take turns."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: BEGIN IMMEDIATE alone
+        yield
+        return
+    try:
+        fd = os.open(file.with_name(file.name + ".open.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:  # a folder bevaka may not write in: SQLite's own locking alone
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _create_private(file: Path) -> None:
