@@ -78,8 +78,17 @@ def test_helpers_are_not_names_and_the_builtins_are_read() -> None:
 
 
 def test_templates_run_in_the_sandbox() -> None:
+    with pytest.raises(TemplateProblem, match="får inte läsas"):
+        compile_why("{{ x.__class__.__mro__ }}")
+    with pytest.raises(TemplateProblem, match="får inte läsas"):
+        compile_why("{{ ''.__class__.__mro__[1].__subclasses__()|length }}")
+    with pytest.raises(TemplateProblem, match="lipsum"):
+        compile_why("{{ lipsum() }}")
+    # a name known only when rendering is stopped by the sandbox itself
     with pytest.raises(SecurityError):
-        _render("{{ x.__class__.__mro__ }}", x=1)
+        _render("{{ x|attr(n) }}", x=1, n="__class__")
+    with pytest.raises(SecurityError):
+        _render("{{ s * n }}", s="ab", n=10**8)
 
 
 RULE = """
