@@ -186,6 +186,8 @@ def _call(node: ast.Call, env: dict[str, Any], lookups: Lookups | None) -> Any:
     except (TypeError, ValueError, ArithmeticError) as exc:
         if isinstance(exc, EvalError):
             raise
+        if type(exc).__module__.split(".")[0] in ("engine", "facts"):  # our own, in Swedish
+            raise EvalError(str(exc)) from None
         shown = ", ".join(_show(a) for a in args)
         raise EvalError(f"{node.func}({shown}) kan inte räknas ut") from None
 

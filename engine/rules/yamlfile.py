@@ -17,6 +17,7 @@ import yaml
 
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml if built
 MAX_BYTES = 2 << 20  # a rule file is a page or two; a larger file is a mistake
+MAX_VALUES = 200_000  # values after aliases are expanded (the shipped files have < 2,000)
 MAX_DEPTH = 60  # nesting of YAML collections (the shipped files use at most 7)
 
 _PROBLEMS_SV = [
@@ -90,7 +91,9 @@ def _parse(text: str) -> tuple[yaml.Node | None, Any]:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        _check_nodes(node, 0, set())
+        _check_nodes(node, 0, set(), frozenset())
+        if _expanded(node, {}) > MAX_VALUES:
+            raise YamlProblem(1, f"aliasen (*namn) gör filen till mer än {MAX_VALUES} värden")
         try:
             data = loader.construct_document(node)
         except ValueError as exc:  # a value YAML recognises but cannot build: 2024-02-30
@@ -100,12 +103,16 @@ def _parse(text: str) -> tuple[yaml.Node | None, Any]:
     return node, data
 
 
-def _check_nodes(node: yaml.Node, depth: int, seen: set[int]) -> None:
+def _check_nodes(node: yaml.Node, depth: int, seen: set[int], above: frozenset[int]) -> None:
+    line = node.start_mark.line + 1
     if depth > MAX_DEPTH:
-        raise YamlProblem(node.start_mark.line + 1, f"för djupt nästlad (högst {MAX_DEPTH} nivåer)")
+        raise YamlProblem(line, f"för djupt nästlad (högst {MAX_DEPTH} nivåer)")
+    if id(node) in above:
+        raise YamlProblem(line, "ett YAML-alias hänvisar till sig självt (&namn … *namn inuti)")
     if id(node) in seen:  # an alias: checked where its anchor is
         return
     seen.add(id(node))
+    above = above | {id(node)}
     if isinstance(node, yaml.MappingNode):
         first: dict[Any, int] = {}
         for key, value in node.value:
@@ -115,11 +122,22 @@ def _check_nodes(node: yaml.Node, depth: int, seen: set[int]) -> None:
                     raise YamlProblem(line, f"nyckeln {key.value!r} står två gånger i samma "
                                             f"mappning (rad {first[key.value]} och {line})")
                 first[key.value] = line
-            _check_nodes(key, depth + 1, seen)
-            _check_nodes(value, depth + 1, seen)
+            _check_nodes(key, depth + 1, seen, above)
+            _check_nodes(value, depth + 1, seen, above)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _check_nodes(item, depth + 1, seen)
+            _check_nodes(item, depth + 1, seen, above)
+
+
+def _expanded(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values ``node`` becomes with every alias written out (a "billion laughs"
+    file is small but expands without end). The tree has no cycles and is at most
+    MAX_DEPTH deep (checked first)."""
+    if id(node) not in sizes:
+        kids = ([n for kv in node.value for n in kv] if isinstance(node, yaml.MappingNode)
+                else node.value if isinstance(node, yaml.SequenceNode) else [])
+        sizes[id(node)] = 1 + sum(_expanded(k, sizes) for k in kids)
+    return sizes[id(node)]
 
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -128,7 +146,7 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 def _bad_value(node: yaml.Node, exc: ValueError) -> YamlProblem:
     """The scalar that could not be built (e.g. an unquoted ``2024-02-30``), found again."""
     todo = [node]
-    constructor = yaml.SafeConstructor()
+    constructor = yaml.constructor.SafeConstructor()
     while todo:
         n = todo.pop()
         if isinstance(n, yaml.MappingNode):
