@@ -115,7 +115,10 @@ def _trial(i: int, folder: Path, db: Path, runner: CliRunner) -> tuple[str, str,
     result = runner.invoke(cli, [*args, "check", "--as-of", AS_OF, "--json"])
     if result.exit_code not in (0, 3) or "Internt fel" in result.output:
         return kind, "check_crash", f"{source.name}: exit {result.exit_code}: {result.output[-600:]}"
-    if result.exit_code == 3:
+    if result.exit_code == 3:  # the rule failed alone: named, with a reason in Swedish
+        named = [x for x in result.stderr.splitlines() if x.startswith("Regeln ")]
+        if not named or any("internt fel" in x or ENGLISH.search(x) for x in named):
+            return kind, "bad_rule_failure", f"{source.name}: {result.stderr[-600:]}"
         return kind, "rule_failed", ""
     return kind, "checked", ""
 
