@@ -62,6 +62,7 @@ def _why(why: str) -> str:
     (_why("{{ 1/0 }}"), 42, "division med noll"),
     (_why("{{ subject * 100000000 }}"), 42, "för lång"),
     (_why("{% include 'x' %}"), 42, "include"),
+    (_why("{{ as_of|dagar(1, 2) }}"), 42, "fel antal argument"),
     (_why("{{ lipsum() }}"), 42, "lipsum"),
     (_why("{% if %}"), 42, "mallfel"),
     (b"a: &a [*a]\n", 1, "hänvisar till sig självt"),

@@ -139,6 +139,9 @@ def _binary(node: ast.Binary, env: dict[str, Any], lookups: Lookups | None) -> A
             raise EvalError(f"{_show(a)} {node.op} {_show(b)} ger inget datum eller tal som "
                             "finns (utanför år 1–9999?)") from None
         except (TypeError, ValueError):
+            if isinstance(a, date) and isinstance(b, Duration):  # year 835352 is out of range
+                raise EvalError(f"{_show(a)} {node.op} {_show(b)} ger inget datum som finns "
+                                "(utanför år 1–9999?)") from None
             raise EvalError(f"kan inte räkna {_show(a)} {node.op} {_show(b)}") from None
         if isinstance(result, float) and not math.isfinite(result):
             return None  # a float overflow has no value, as x / 0 has none
@@ -161,6 +164,8 @@ def _arithmetic(op: str, a: Any, b: Any) -> Any:
 
 
 def _show(v: Any) -> str:
+    if isinstance(v, Duration):
+        return f"{v.count} {v.unit}"
     text = repr(v.isoformat() if isinstance(v, date) else v)
     return text if len(text) <= 60 else text[:60] + "…"
 

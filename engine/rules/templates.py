@@ -16,6 +16,7 @@ is an error when the rule is loaded, and so is an unknown filter.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -48,6 +49,14 @@ def datum(d: Any) -> str:
     return f"{d.day} {MONTHS_SV[d.month - 1]} {d.year}"
 
 
+class HelperError(ValueError):
+    """A helper called wrongly; the message is Swedish and is shown as it is."""
+
+
+class LimitError(SecurityError):
+    """A result the sandbox bounds (``'x' * 10**9``); the message is Swedish."""
+
+
 @jinja2.pass_context
 def i_tid_eller_sent(ctx: jinja2.runtime.Context) -> str:
     """", i tid" when met on time, ", 19 dagar för sent" when met late."""
@@ -62,11 +71,11 @@ def frist_status(ctx: jinja2.runtime.Context, klar: str | None = None, saknas: s
     status = ctx.get("status")
     if status == "resolved":
         if klar is None:
-            raise ValueError("frist_status: klar='…' saknas för en åtgärdad bevakning")
+            raise HelperError("frist_status: klar='…' saknas för en åtgärdad bevakning")
         return f"{klar} {ctx.get('done_on')}{i_tid_eller_sent(ctx)}."
     if status == "overdue":
         if saknas is None:
-            raise ValueError("frist_status: saknas='…' saknas för en försenad bevakning")
+            raise HelperError("frist_status: saknas='…' saknas för en försenad bevakning")
         days = f", {dagar(ctx.get('days_overdue'))} efter {efter}" if efter else ""
         return f"Per {ctx.get('as_of')} {saknas}{days}."
     if status == "due":
@@ -92,12 +101,12 @@ class WhyEnvironment(SandboxedEnvironment):
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any,
                    right: Any) -> Any:
         if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
-            raise SecurityError(f"exponenten {right} är för stor (högst {MAX_POWER})")
+            raise LimitError(f"exponenten {right} är för stor (högst {MAX_POWER})")
         if operator == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(n, int) and \
                         len(seq) * n > MAX_REPEAT:
-                    raise SecurityError(f"texten eller listan blir för lång (högst {MAX_REPEAT})")
+                    raise LimitError(f"texten eller listan blir för lång (högst {MAX_REPEAT})")
         return super().call_binop(context, operator, left, right)
 
 
@@ -207,20 +216,37 @@ def try_render(template: jinja2.Template, used: frozenset[str], scope: dict[str,
         try:
             render_why(template, {**sample, "status": status, "status_sv": status})
         except _ALWAYS as exc:
-            return f"why kan inte skrivas: {_render_sv(exc)}"
+            return f"why kan inte skrivas: {render_problem_sv(exc)}"
+        except TypeError as exc:
+            if _ARITY.search(str(exc)):  # a filter or helper called wrongly, whatever the data
+                return f"why kan inte skrivas: {render_problem_sv(exc)}"
         except Exception:  # noqa: BLE001, S112 - depends on the data; a run decides
             continue
     return None
 
 
-def _render_sv(exc: BaseException) -> str:
+_ARITY = re.compile(r"positional argument|keyword argument|required argument")
+
+
+def render_problem_sv(exc: BaseException) -> str:
+    """Why rendering failed, in Swedish (the exception's English stays in the debug log)."""
     if isinstance(exc, ZeroDivisionError):
         return "division med noll"
     if isinstance(exc, SecurityError):
-        return f"stoppad av sandlådan ({exc})"
+        return f"stoppad av sandlådan ({exc})" if isinstance(exc, LimitError) else "stoppad av sandlådan"
     if isinstance(exc, OverflowError):
         return "ett tal eller datum blir för stort"
-    return "mallen är för djupt nästlad eller för stor"
+    if isinstance(exc, RecursionError | MemoryError):
+        return "mallen är för djupt nästlad eller för stor"
+    if isinstance(exc, jinja2.UndefinedError):
+        return "ett värde saknas, eller har inte det fält eller element mallen läser"
+    if isinstance(exc, TypeError):
+        if _ARITY.search(str(exc)):
+            return "fel antal argument till ett filter eller en hjälpfunktion"
+        return "värden av fel typ (t.ex. text + tal, eller ett tomt värde i en räkning)"
+    if isinstance(exc, HelperError):  # frist_status: klar='…' saknas …
+        return str(exc)
+    return f"ett fel i mallen ({type(exc).__name__})"
 
 
 def render_why(template: jinja2.Template, names: dict[str, Any]) -> str:
