@@ -24,17 +24,23 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from bevaka.anchoring import anchor_run, kept_copies, verify_anchored
+from bevaka.corrections import gallra, log_retractions, retract, vacuum
 from bevaka.scheduling import serve
 from bevaka.schema import open_database
 from engine.audit import decisions_for_run, record_run, runs
-from engine.audit_verify import UnknownRun, VerifyResult, state_at, verify
+from engine.audit_anchor import Head, current_head
+from engine.audit_anchor import appending as anchor_appending
+from engine.audit_anchor import reading as anchor_reading
+from engine.audit_anchor import size as anchor_size
+from engine.audit_verify import UnknownRun, VerifyResult, state_at
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
 from engine.decisions import decider
@@ -51,6 +57,7 @@ from engine.replay import Replayed, replay_run
 from engine.rule_tests import TestReport, run_tests
 from engine.rules.loader import RuleSet
 from engine.state import status_counts
+from facts.erase import Erasure
 from facts.errors import UserError
 from facts.importer import ImportReport, import_files
 from facts.kinds_ivo import IVO_REPORTED, IvoReported
@@ -154,10 +161,33 @@ class Bevaka:
     # ---- facts ----------------------------------------------------------------------------
 
     def import_files(self, paths: Sequence[str | Path], kind: str | None = None,
-                     org: str | None = None) -> ImportReport:
+                     org: str | None = None, *, sheet: str | None = None,
+                     list_date: date | None = None, whole_register: bool = False,
+                     dry_run: bool = False) -> ImportReport:
         """Import register files as facts of ``org`` (default ``[org] default``), all or
-        nothing per file (see :func:`facts.import_files`)."""
-        return import_files(self.database(create=True), paths, kind=kind, org=self.org(org))
+        nothing per file (see :func:`facts.import_files`): ``sheet`` chooses an XLSX
+        worksheet, ``list_date`` dates a list whose file has no date column. With
+        ``whole_register`` the facts a file no longer has are retracted, and each file's
+        retractions are one ``retraction`` row of the audit log; ``dry_run`` writes nothing."""
+        db = self.database(create=not dry_run)
+        return import_files(db, paths, kind=kind, org=self.org(org), sheet=sheet,
+                            list_date=list_date, whole_register=whole_register,
+                            dry_run=dry_run, on_retract=partial(log_retractions, db))
+
+    def retract(self, kind: str, key: str, reason: str, org: str | None = None
+                ) -> dict[str, Any]:
+        """Retract one fact (its findings end at the next run), logged with ``reason``."""
+        return retract(self.db, kind, key, reason, self.org(org))
+
+    def gallra(self, before: date, org: str | None = None, dry_run: bool = False) -> Erasure:
+        """Erase the facts of cases closed before ``before`` (gallring), then bring the
+        derived rows up to date so none of theirs is left; ``dry_run`` only lists them."""
+        result = gallra(self.db, before, org, dry_run)
+        if result.count and not dry_run:
+            for o in sorted(result.facts):
+                self.evaluate(self.today(), o)  # the erased facts' derived rows go
+            vacuum(self.db)
+        return result
 
     # ---- evaluation -----------------------------------------------------------------------
 
@@ -197,11 +227,20 @@ class Bevaka:
             outcome.evaluation.findings.extend(undelivered)
             outcome.evaluation.findings.sort(key=Finding.sort_key)
         window = self.config.rules.resolved_window_days
-        record_run(self.db, outcome.evaluation,
-                   lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
-                                   self._extras(outcome)), command,
-                   decide=decider(self.db, outcome.rulesets, as_of))
+        ev = outcome.evaluation
+        with anchor_appending(self.anchor_path) as anchor:  # the anchor's lock: see verify
+            record_run(self.db, ev,
+                       lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
+                                       self._extras(outcome)), command,
+                       decide=decider(self.db, outcome.rulesets, as_of))
+            anchor_run(self.db, self.config, anchor, self.anchor_path, ev.run_id,
+                       ev.orgs[0] if ev.orgs else self.config.default_org)
         return outcome
+
+    @property
+    def anchor_path(self) -> Path:
+        """The anchor file beside the database (``[audit] anchor_path``)."""
+        return self.config.anchor_path(self.db_path)
 
     def _extras(self, outcome: Outcome) -> list[Finding]:
         """The findings without a rule row: failed rules' and undelivered messages' IT checks."""
@@ -395,14 +434,17 @@ class Bevaka:
 
     def web_snapshot(self, out: str | Path) -> dict[str, Any]:
         """Write the web view's snapshot to ``out`` and verify its audit log: the chain status
-        the view shows (:func:`engine.audit_verify.verify` on the served file)."""
+        the view shows (:func:`engine.audit_verify.verify` on the served file, and the check
+        against the database's anchor file)."""
         path = Path(out)
         orgs = organisations(self.db)
-        make_snapshot(self.db, self.db_path, self.config,
-                      {o: self.rulesets.for_org(o) for o in orgs}, path)
+        with anchor_reading(self.anchor_path):  # the lines of the runs the snapshot holds
+            size = anchor_size(self.anchor_path)
+            make_snapshot(self.db, self.db_path, self.config,
+                          {o: self.rulesets.for_org(o) for o in orgs}, path)
         snap = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
         try:
-            result = verify(snap)
+            result = verify_anchored(lambda: snap, self.anchor_path, [], size)
         finally:
             snap.close()
         return {**result.to_dict(), "snapshot": str(path),
@@ -442,8 +484,15 @@ class Bevaka:
 
     # ---- audit ----------------------------------------------------------------------------
 
-    def audit_verify(self) -> VerifyResult:
-        return verify(self.db)
+    def audit_verify(self, kept: Sequence[str | Path] = ()) -> VerifyResult:
+        """Verify the log (:func:`engine.audit_verify.verify`), then check it against the
+        anchor file beside the database and against each ``kept`` copy of anchor lines an
+        auditor kept (:func:`engine.audit_anchor.check`); ``anchors`` holds those checks."""
+        return verify_anchored(lambda: self.db, self.anchor_path, kept_copies(kept))
+
+    def audit_anchor(self) -> Head | None:
+        """The log's current head (its last run's end row): the line an auditor keeps."""
+        return current_head(self.db)
 
     def audit_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         return runs(self.db, limit=limit)

@@ -12,7 +12,13 @@ on them: it recomputes the whole chain, so edits made after dropping the trigger
 ``seq`` is ``AUTOINCREMENT`` so that ``sqlite_sequence`` remembers the highest seq ever written;
 :func:`verify` uses that to notice rows deleted from the end of the log. A hash chain kept in
 the same file cannot detect someone who rewrites the whole chain (or the chain and
-``sqlite_sequence``): for that, keep :attr:`VerifyResult.head_hash` somewhere else.
+``sqlite_sequence``): for that, the application anchors each run's head outside the database
+(:mod:`engine.audit_anchor`), and verify compares the log with the anchor.
+
+Between runs stand ``retraction`` and ``erasure`` rows (:func:`record_note`): which facts
+were retracted, why and from which file, and what an erasure (gallring) removed, as case
+references, counts and hashes. Nothing in the log needs erasing, so the chain still verifies
+after ``bevaka gallra``.
 
 Payloads carry no personal data: finding rows are state payloads (case references, rule
 ids, statuses and dates). Runs recorded before change records existed hold one row per
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
@@ -36,7 +43,7 @@ from engine.state import Change, diff, info_of, mark_run, payload_of, stored
 from engine.state import apply as apply_state
 
 GENESIS = "0" * 64
-KINDS = ("run", "rule", "finding", "decision", "end")
+KINDS = ("run", "rule", "finding", "decision", "end", "retraction", "erasure")
 
 #: ``decide(changes)`` → (rule source payloads to log, one decision record or None per change).
 Decide = Callable[[list[Change]], tuple[list[dict[str, Any]], list[dict[str, Any] | None]]]
@@ -44,10 +51,9 @@ Decide = Callable[[list[Change]], tuple[list[dict[str, Any]], list[dict[str, Any
 migrations = Migrations("bevaka.engine.audit")
 
 
-@migrations(name="create_audit_log")
-def _create_audit_log(db: Database) -> None:
-    db.execute(
-        """
+#: The statements that create the log and its write protection; :func:`engine.audit_verify.verify`
+#: checks that the database still holds exactly these (a rebuilt table or a dropped trigger).
+AUDIT_TABLE_SQL = """
         CREATE TABLE audit_log (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             run_id TEXT NOT NULL,
@@ -58,20 +64,25 @@ def _create_audit_log(db: Database) -> None:
             hash TEXT NOT NULL
         )
         """
-    )
-    db.execute("CREATE INDEX audit_log_run_id ON audit_log (run_id, kind)")
-    db.execute(
-        """
+NO_UPDATE_SQL = """
         CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log är skrivskyddad: rader får inte ändras'); END
         """
-    )
-    db.execute(
-        """
+NO_DELETE_SQL = """
         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log är skrivskyddad: rader får inte tas bort'); END
         """
-    )
+PROTECTED_SQL = {("table", "audit_log"): AUDIT_TABLE_SQL,
+                 ("trigger", "audit_log_no_update"): NO_UPDATE_SQL,
+                 ("trigger", "audit_log_no_delete"): NO_DELETE_SQL}
+
+
+@migrations(name="create_audit_log")
+def _create_audit_log(db: Database) -> None:
+    db.execute(AUDIT_TABLE_SQL)
+    db.execute("CREATE INDEX audit_log_run_id ON audit_log (run_id, kind)")
+    db.execute(NO_UPDATE_SQL)
+    db.execute(NO_DELETE_SQL)
 
 
 @migrations(name="audit_log_lookups")
@@ -207,6 +218,52 @@ def record_run(db: Database, evaluation: Evaluation,
             conn.execute("ROLLBACK")
         raise
     return len(rows)
+
+
+#: Rows that stand alone between runs: a retraction of facts (with its reason and source)
+#: and an erasure (gallring). Their payloads hold case references, counts and hashes only.
+NOTE_KINDS = ("retraction", "erasure")
+
+
+def record_note(db: Database, kind: str, data: dict[str, Any]) -> str:
+    """Append one ``retraction`` or ``erasure`` row to the chain (its own "run id"
+    ``KIND-…``); inside the caller's transaction if one is open, so the row and the change
+    it records are written together. Returns the row's run id."""
+    if kind not in NOTE_KINDS:
+        raise ValueError(f"unknown note kind {kind!r}")
+    conn = db.conn
+    run_id = f"{kind}-{uuid.uuid4().hex[:12]}"
+    recorded_at = datetime.now(UTC).isoformat(timespec="seconds")
+    payload = canonical_json(data)
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        last = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (int(last[0]) + 1, str(last[1])) if last else (1, GENESIS)
+        digest = row_hash(prev, seq, run_id, kind, recorded_at, payload)
+        conn.execute("INSERT INTO audit_log (seq, run_id, kind, recorded_at, payload, prev_hash, "
+                     "hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     (seq, run_id, kind, recorded_at, payload, prev, digest))
+        if own:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return run_id
+
+
+def notes(db: Database, kind: str | None = None) -> list[dict[str, Any]]:
+    """The retraction and erasure rows, oldest first: payload plus run_id and recorded_at."""
+    kinds = [kind] if kind else list(NOTE_KINDS)
+    marks = ", ".join("?" for _ in kinds)
+    out = []
+    for run_id, k, at, payload in db.execute(
+            f"SELECT run_id, kind, recorded_at, payload FROM audit_log WHERE kind IN ({marks}) "
+            "ORDER BY seq", kinds):
+        out.append({**json.loads(payload), "run_id": run_id, "kind": k, "recorded_at": at})
+    return out
 
 
 def runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:

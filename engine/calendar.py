@@ -12,6 +12,7 @@ working day.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -105,11 +106,24 @@ class QuarterError(UserError):
     """A quarter the user wrote that bevaka cannot read."""
 
 
+_QUARTER_FORMS = (re.compile(r"^(\d{4})[QK]([1-4])$"), re.compile(r"^[QK]([1-4])(\d{4})$"))
+
+
+def normalise_quarter(text: str) -> str:
+    """``2024Q4`` from the usual spellings: ``2024 Q4``, ``Q4-2024``, ``2024K4``, ``k4 2024``,
+    ``2024-Q4``. Raises :class:`QuarterError` for anything else."""
+    t = re.sub(r"[\s_/-]+", "", str(text)).upper()
+    for i, form in enumerate(_QUARTER_FORMS):
+        if m := form.match(t):
+            year, q = (m.group(1), m.group(2)) if i == 0 else (m.group(2), m.group(1))
+            return f"{year}Q{q}"
+    raise QuarterError(f"{text!r} är inget kvartal; skriv t.ex. 2024Q4 (eller 2024 K4, Q4-2024)")
+
+
 def parse_quarter(text: str) -> tuple[date, date]:
-    """``2024Q4`` → (2024-10-01, 2024-12-31). Raises ValueError with a readable message."""
-    t = text.strip().upper().replace("-", "")
-    if len(t) != 6 or t[4] != "Q" or not t[:4].isdigit() or t[5] not in "1234":
-        raise QuarterError(f"{text!r} är inget kvartal; skriv t.ex. 2024Q4")
+    """``2024Q4`` (or another usual spelling, :func:`normalise_quarter`) → (2024-10-01,
+    2024-12-31). Raises ValueError with a readable message."""
+    t = normalise_quarter(text)
     year, q = int(t[:4]), int(t[5])
     start = date(year, 3 * (q - 1) + 1, 1)
     return start, quarter_end(start)

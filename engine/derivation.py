@@ -35,6 +35,7 @@ from engine.rules.recipients import resolve
 from engine.rules.templates import WHY_NAMES
 from engine.rules.to_durable import Compiled
 from facts.errors import UserError
+from facts.retract import tombstoned_keys
 from facts.store import ORG
 from facts.types import FactType
 
@@ -120,12 +121,15 @@ def iter_facts(db: Database, ft: FactType, org: str, since_rev: int, where: str,
 
 
 def changed_keys(db: Database, ft: FactType, org: str, since_rev: int) -> list[str]:
-    """The fact keys of every fact changed after ``since_rev``, passing the push-down or not:
-    their old rows must go."""
+    """The fact keys of every fact changed after ``since_rev``, passing the push-down or not,
+    and of every fact retracted or erased since (:mod:`facts.retract`): their old rows must
+    go."""
     cols = ", ".join(f'"{k}"' for k in ft.key)
     cur = db.execute(f'SELECT {cols} FROM "{ft.table}" WHERE "{ORG}" = ? AND "_rev" > ?',
                      [org, since_rev])
-    return ["|".join(str(v) for v in row) for row in cur]
+    keys = ["|".join(str(v) for v in row) for row in cur]
+    seen = set(keys)
+    return keys + [k for k in tombstoned_keys(db, ft, org, since_rev) if k not in seen]
 
 
 # ---- 3.–5. derive, match, write ---------------------------------------------------------------

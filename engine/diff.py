@@ -21,12 +21,25 @@ from sqlite_utils import Database
 
 from engine.config import Config
 from engine.evaluate import load_ruleset
-from engine.findings import Finding
+from engine.findings import SEVERITY_SV, STATUS_SV, Finding, Status
 from engine.materialize import refresh
 from engine.projection import project
 from engine.schema import apply_schema
 
 COMPARED = ("status", "due_on", "done_on", "late_days", "severity", "escalated", "rule_version")
+#: the compared fields and their values as the diff's Swedish summary names them
+FIELD_SV = {"status": "status", "due_on": "frist", "done_on": "klar", "late_days": "dagar sen",
+            "severity": "allvarlighet", "escalated": "eskalerad", "rule_version": "regelversion"}
+
+
+def _sv(field: str, value: Any) -> Any:
+    if field == "status" and value in Status.__members__:
+        return STATUS_SV[Status(value)]
+    if field == "severity" and value in SEVERITY_SV:
+        return SEVERITY_SV[value]
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    return "–" if value is None else value
 
 
 def _findings(db: Database, config: Config, rules_dir: str | Path, as_of: date,
@@ -61,7 +74,7 @@ def diff_rulesets(db: Database, config: Config, old_dir: str | Path, new_dir: st
         shutil.rmtree(tmp, ignore_errors=True)
 
     def brief(f: Finding) -> str:
-        return f"{f.status.value}, frist {f.due_on}"
+        return f"{STATUS_SV[f.status]}, frist {f.due_on}"
 
     changed: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []
@@ -70,7 +83,8 @@ def diff_rulesets(db: Database, config: Config, old_dir: str | Path, new_dir: st
         fields = {k: {"old": a[k], "new": b[k]} for k in COMPARED if a[k] != b[k]}
         if not fields:
             continue
-        summary = "; ".join(f"{k}: {v['old']} → {v['new']}" for k, v in fields.items())
+        summary = "; ".join(f"{FIELD_SV.get(k, k)}: {_sv(k, v['old'])} → {_sv(k, v['new'])}"
+                            for k, v in fields.items())
         item = {"id": fid, "subject": new[fid].subject, "changes": fields, "summary": summary}
         # A changed status is what a law change is about; dates that move without changing
         # the status are listed separately.

@@ -23,6 +23,7 @@ from engine.rules.loader import LoadedRule, RuleSet
 from engine.sqlplan import materialize
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG
+from facts.retract import tombstone_rev
 from facts.store import ORG, current_rev
 from facts.types import FACT_TYPES, FactType
 
@@ -235,5 +236,5 @@ def _type_revs(db: Database, org: str) -> dict[str, int]:
     out = {}
     for ft in FACT_TYPES.values():
         row = db.execute(f'SELECT max("_rev") FROM "{ft.table}" WHERE "{ORG}" = ?', [org]).fetchone()
-        out[ft.name] = row[0] or 0
+        out[ft.name] = max(row[0] or 0, tombstone_rev(db, ft, org))  # retractions change too
     return out

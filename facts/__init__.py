@@ -23,6 +23,7 @@ from facts.dates import DateParseError, parse_date
 from facts.errors import UserError
 from facts.importer import FactImportError, ImportReport, import_files
 from facts.orgs import DEFAULT_ORG, OrgError, check_org
+from facts.retract import retract_one
 from facts.store import load_facts, organisations, snapshot_hash
 from facts.types import FACT_TYPES, FactType, fact_type
 
@@ -41,5 +42,6 @@ __all__ = [
     "import_files",
     "load_facts",
     "parse_date",
+    "retract_one",
     "snapshot_hash",
 ]

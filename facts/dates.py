@@ -1,7 +1,8 @@
 """Parse the date forms municipal registers use.
 
-Accepted: ISO ``2024-06-28``, ``20240628``, ``240628`` (YYMMDD, as in IVO lists), Excel
-serial numbers, and native ``date``/``datetime`` values from openpyxl.
+Accepted: ISO ``2024-06-28`` (also with a time, ``2024-06-28 00:00:00``), ``20240628``,
+``240628`` (YYMMDD, as in IVO lists), Excel serial numbers, and native ``date``/``datetime``
+values from openpyxl.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from datetime import date, datetime, timedelta
 from facts.errors import UserError
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# ``2024-06-28 00:00:00``, ``2024-06-28T08:15``: an export's timestamp; its date counts
+_TIME = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+                   r"(?:Z|[+-]\d{2}:?\d{2})?$")
 _COMPACT8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _COMPACT6 = re.compile(r"^(\d{2})(\d{2})(\d{2})$")
 _EXCEL_EPOCH = date(1899, 12, 30)
@@ -47,6 +51,8 @@ def parse_date(value: object) -> date | None:
     text = str(value).strip()
     if not text:
         return None
+    if len(text) > 10 and (timed := _TIME.match(text)):
+        text = timed.group(1)
     for pattern, century in ((_ISO, None), (_COMPACT8, None), (_COMPACT6, True)):
         m = pattern.match(text)
         if m:

@@ -250,6 +250,8 @@ class Vacancy(Fact):
             return "demensboende"
         if kind.startswith("äldre"):
             return "äldreboende"
+        if not kind:
+            raise ValueError("boendeform saknas; skriv äldreboende eller demensboende")
         raise ValueError(f"{v!r} är ingen boendeform; skriv äldreboende eller demensboende")
 
     _order = in_order(("vacant_from", "moved_in_on",

@@ -123,4 +123,4 @@ class BalanslistaItem(Fact):
 
 BALANSLISTA_ITEM = register(FactType(
     "balanslista_item", BalanslistaItem, table="balanslista_items", key=("list_date", "row"),
-    title_sv="Balanslistepunkt"))
+    title_sv="Balanslistepunkt", dated_by="list_date", numbered_by="row"))

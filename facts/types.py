@@ -8,6 +8,7 @@ spaces, a trailing dot or colon, so ``Beslutsdat.`` and ``beslutsdatum`` both ma
 
 from __future__ import annotations
 
+import difflib
 import re
 import types
 import typing
@@ -32,6 +33,11 @@ class FactType:
     key: tuple[str, ...]
     title_sv: str
     headers: dict[str, str] = field(default_factory=dict)
+    #: the key field a list's date fills when the file has no such column (a balanslista's
+    #: date is in its title, its file name or ``--list-date``)
+    dated_by: str | None = None
+    #: the key field numbered by position (1, 2, …) when the file has no such column
+    numbered_by: str | None = None
 
     def __post_init__(self) -> None:
         if not self.headers:
@@ -125,6 +131,11 @@ def fact_type(name: str) -> FactType:
     """Look a fact type up by its name (``decision``) or table (``decisions``)."""
     key = PLURALS.get(name, name)
     if key not in FACT_TYPES:
-        known = ", ".join(sorted(FACT_TYPES))
-        raise UnknownFactType(f"okänd faktatyp {name!r}; kända typer: {known}")
+        names = sorted(PLURALS)
+        close = difflib.get_close_matches(str(name), [*names, *FACT_TYPES], n=1)
+        table = (close[0] if close[0] in PLURALS else FACT_TYPES[close[0]].table) if close else ""
+        hint = f"menade du {table}?" if close else ""
+        known = ", ".join(names)
+        raise UnknownFactType(f"okänd registertyp {name!r}; {hint + ' ' if hint else ''}"
+                              f"kända typer: {known}")
     return FACT_TYPES[key]

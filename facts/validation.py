@@ -10,6 +10,7 @@ and the content hash. A bad row is ``rad N, kolumn X: …``, as the person sees 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -17,10 +18,12 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from facts.personnummer import find_personnummer
 from facts.readers import ABSENT, Sheet
 from facts.store import digest
 from facts.types import FactType
 
+_SIX_DIGITS = re.compile(r"(?:\d\D{0,3}){10}")  # ten digits, however they are written
 BATCH_ROWS = 500  # rows per validation call and executemany() into the stage (measured best)
 
 
@@ -34,12 +37,16 @@ class Columns:
 
 
 def map_columns(ft: FactType, headers: list[str]) -> tuple[Columns, list[str]]:
-    """The sheet's columns as fields of ``ft``, and a problem per header that is no field or
-    a field a column before it already is. (A header written twice is one column: its last
-    cell counts.)"""
+    """The sheet's columns as fields of ``ft``, and a problem per header that is no field, a
+    field a column before it already is, or a header written twice."""
     problems: list[str] = []
     by_field: dict[str, str] = {}
     fields = {h: ft.field_for(h) for h in headers}
+    seen: set[str] = set()
+    for header in headers:
+        if header in seen:
+            problems.append(f"kolumn {header!r} finns två gånger i rubrikraden; ta bort den ena")
+        seen.add(header)
     for header, name in fields.items():
         if name is None:
             problems.append(f"kolumn {header!r}: okänd rubrik för {ft.title_sv.lower()}")
@@ -73,9 +80,20 @@ def _adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
 class BatchValidator:
     """Validates batches of one sheet's rows as facts of ``ft``."""
 
-    def __init__(self, ft: FactType, columns: Columns):
+    def __init__(self, ft: FactType, columns: Columns, filled: frozenset[str] = frozenset()):
         self.ft, self.columns = ft, columns
         self.adapter = _adapter(ft.model)
+        self.present = set(columns.headers) | filled
+        #: required fields whose column the file does not have (one problem, not one a row)
+        self.absent: list[str] = []
+
+    def absent_problem(self, headers: list[str]) -> str:
+        """One line for the required columns the file lacks, with the headers it has."""
+        names = ", ".join(repr(self.ft.header_for(f)) for f in self.absent)
+        found = ", ".join(repr(h) for h in headers) or "inga"
+        what = "kolumnen" if len(self.absent) == 1 else "kolumnerna"
+        return (f"{what} {names} saknas (krävs för {self.ft.title_sv.lower()}); "
+                f"rubrikerna i filen är {found}")
 
     def __call__(self, numbers: list[int], data: list[dict[str, Any]]
                  ) -> tuple[list[tuple[Any, ...]], list[str]]:
@@ -83,18 +101,36 @@ class BatchValidator:
         try:
             models = self.adapter.validate_python(data)
         except ValidationError as exc:
-            return [], [self._problem(numbers, err) for err in exc.errors()]
-        staged = []
+            found = [self._problem(numbers, err) for err in exc.errors()]
+            return [], [p for p in found if p is not None]
+        staged: list[tuple[Any, ...]] = []
+        problems: list[str] = []
         for number, record in zip(numbers, self.adapter.dump_python(models, mode="json"),
                                   strict=True):
             values = tuple(record.values())
+            problems.extend(self._personnummer(number, record))
             staged.append((*values, number, digest(values)))
-        return staged, []
+        return ([], problems) if problems else (staged, [])
 
-    def _problem(self, numbers: list[int], err: Any) -> str:
+    def _personnummer(self, number: int, record: dict[str, Any]) -> list[str]:
+        """A personnummer or samordningsnummer in any text field rejects the row, naming the
+        column: it would otherwise reach the audit log, which cannot be erased."""
+        out = []
+        for name, value in record.items():
+            if isinstance(value, str) and _SIX_DIGITS.search(value) and find_personnummer(value):
+                column = self.columns.headers.get(name) or self.ft.header_for(name)
+                out.append(f"rad {number}, kolumn {column}: innehåller ett personnummer eller "
+                           "samordningsnummer; ta bort det (använd ärendets diarienummer)")
+        return out
+
+    def _problem(self, numbers: list[int], err: Any) -> str | None:
         index, *loc = err["loc"]
         number = numbers[index]
         name = str(loc[0]) if loc else None
+        if err.get("type") == "missing" and name and name not in self.present:
+            if name not in self.absent:
+                self.absent.append(name)
+            return None
         column = self.columns.headers.get(name) if name else None
         if name and not column:
             column = self.ft.header_for(name)
@@ -102,16 +138,40 @@ class BatchValidator:
         return f"{where}: {message(err)}"
 
 
+# pydantic's own errors (its messages are English) by type, as the Swedish text
+_PYDANTIC_SV = {
+    "date": "är inget datum; skriv ÅÅÅÅ-MM-DD", "datetime": "är inget datum; skriv ÅÅÅÅ-MM-DD",
+    "int": "är inget heltal", "float": "är inget tal", "decimal": "är inget tal",
+    "bool": "är varken ja eller nej", "string": "ska vara text", "literal": "är inte ett "
+    "tillåtet värde", "enum": "är inte ett tillåtet värde", "list": "ska vara en lista",
+    "dict": "ska vara en mappning", "too": "har fel längd", "greater": "är för litet",
+    "less": "är för stort", "finite": "är inget ändligt tal", "model": "ska vara en mappning",
+}
+
+
+def _shown_input(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 def message(err: Any) -> str:
-    """A pydantic error as the Swedish text after ``rad N, kolumn X:``."""
+    """A pydantic error as the Swedish text after ``rad N, kolumn X:``: our validators'
+    own (Swedish) messages, or a Swedish text for pydantic's error type."""
+    kind = str(err.get("type", ""))
     msg = str(err.get("msg", ""))
-    for prefix in ("Value error, ", "Assertion failed, "):
-        if msg.startswith(prefix):
-            msg = msg[len(prefix):]
-    if err.get("type") == "missing":
+    if kind == "missing":
         return "värde saknas"
-    if err.get("type") == "extra_forbidden":
+    if kind == "extra_forbidden":
         return "okänt fält"
-    if err.get("type") == "enum":
-        return f"{err.get('input')!r} är inte ett tillåtet värde"
-    return msg
+    if kind in ("value_error", "assertion_error"):
+        for prefix in ("Value error, ", "Assertion failed, "):
+            if msg.startswith(prefix):
+                msg = msg[len(prefix):]
+        if msg.startswith("None "):  # a validator that printed an empty cell's repr
+            hint = msg.split(";", 1)
+            return "värde saknas" + (f";{hint[1]}" if len(hint) > 1 else "")
+        return msg
+    head = kind.split("_", 1)[0]
+    text = _PYDANTIC_SV.get(head, "är inget giltigt värde")
+    value = err.get("input")
+    return f"{_shown_input(value)} {text}" if value is not None else f"värdet {text}"

@@ -34,7 +34,7 @@ def _check(bevaka: Bevaka, as_of: str) -> dict[str, dict[str, object]]:
 def test_import_prints_counts_and_is_idempotent(bevaka: Bevaka) -> None:
     path = write_csv(bevaka.tmp / "b.csv", SV_HEADERS, ROWS)
     out = bevaka.ok("import", str(path)).output
-    assert "3 rader (decision), 3 nya/ändrade, 0 oförändrade" in out
+    assert "3 rader (gynnande beslut), 3 nya/ändrade, 0 oförändrade" in out
     data = json.loads(bevaka.ok("import", str(path), "--json").stdout)
     assert [(f["kind"], f["rows"], f["changed"], f["unchanged"]) for f in data] == [
         ("decision", 3, 0, 3)]

@@ -97,14 +97,16 @@ def test_a_row_longer_than_the_header_late_in_the_file_rejects_it(tmp_path: Path
         fh.write(";".join([*_row(n), "extra"]) + "\n")
     with pytest.raises(facts.FactImportError) as exc:
         facts.import_files(db, [path])
-    assert exc.value.problems == [f"{path}:{n + 2}: raden har fler kolumner än rubrikraden"]
+    assert exc.value.problems == [f"rad {n + 2}: raden har fler kolumner än rubrikraden"]
     assert dump(db_path) == before
 
 
-def test_a_file_with_only_its_header_is_known_by_it_and_imports_nothing(tmp_path: Path) -> None:
-    report = facts.import_files(open_db(tmp_path / "b.db"),
-                                [write_csv(tmp_path / "tom.csv", SV_HEADERS, [])])
-    assert [(f.kind, f.rows, f.changed) for f in report.files] == [("decision", 0, 0)]
+def test_a_file_with_only_its_header_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(facts.FactImportError) as exc:
+        facts.import_files(open_db(tmp_path / "b.db"),
+                           [write_csv(tmp_path / "tom.csv", SV_HEADERS, [])])
+    assert exc.value.problems == [
+        "rad 1: bara en rubrikrad, inga rader under den; en tom fil importeras inte"]
 
 
 # ---- duplicate keys --------------------------------------------------------------------------
@@ -231,7 +233,8 @@ def test_a_late_byte_of_another_encoding_names_its_row(tmp_path: Path) -> None:
     with pytest.raises(facts.FactImportError) as exc:
         facts.import_files(db, [path])
     assert exc.value.problems == [
-        f"rad {rows + 2}: kan inte läsa teckenkodningen (filen började som UTF-8); spara som UTF-8"]
+        f"rad {rows + 2}: kan inte läsa teckenkodningen (filen började som UTF-8); "
+        "spara filen som UTF-8 (CSV UTF-8 i Excel)"]
     assert dump(db_path) == before
 
 

@@ -90,7 +90,7 @@ def _rows(db_path: Path, table: str) -> list[dict[str, Any]]:
 
 def test_the_plan_imports_with_swedish_headers(bevaka: Bevaka) -> None:
     out = bevaka.ok("import", str(PLAN_XLSX)).output
-    assert "8 rader (control_point), 8 nya/ändrade" in out
+    assert "8 rader (internkontrollpunkt), 8 nya/ändrade" in out
     points = {r["nr"]: r for r in _rows(bevaka.db_path, "control_points")}
     assert sorted(points) == list(range(1, 9))
     assert {r["plan"] for r in points.values()} == {PLAN}

@@ -110,8 +110,8 @@ def test_an_evaluation_type_error_is_the_rules_failure_in_swedish(tmp_path: Path
 @pytest.mark.parametrize(("text", "expected"), [
     ("a = \n", r"config\.toml:1:5: ogiltig TOML: ett värde saknas"),
     ("[smtp]\nport = \"x\"\n", r"config\.toml:2: \[smtp\.port\] ska vara ett heltal"),
-    ("[smtp]\nprot = 25\n", r"config\.toml:2: okänd nyckel \[smtp\.prot\]; menade du 'port'"),
-    ("[rulez]\n", r"config\.toml:1: okänd nyckel \[rulez\]; menade du 'rules'"),
+    ("[smtp]\nprot = 25\n", r"config\.toml:2: \[smtp\.prot\] okänd inställning; menade du 'port'"),
+    ("[rulez]\n", r"config\.toml:1: \[rulez\] okänd inställning; menade du 'rules'"),
     ("[notify]\nafter_crash = \"maybe\"\n", r"config\.toml:2: \[notify\.after_crash\] ska vara en av"),
     ("[rules]\nwarn_days = -1\n", r"config\.toml:2: \[rules\.warn_days\] ska vara minst 0"),
     ("[a]\n[a]\n", r"config\.toml:2:3: ogiltig TOML: samma tabell"),

@@ -7,14 +7,27 @@ import click
 from bevaka.cli import context as cx
 from bevaka.cli.output import emit_json, finish, print_findings
 from engine.findings import STATUS_SV, Status
+from engine.rules.valuetypes import suggest
+from facts.errors import UserError
 from notifications.reports.findings import FORMATS
+
+
+def _status(text: str) -> str:
+    """A status in Swedish (försenad) or as its ``--json`` value (overdue)."""
+    word = text.strip().lower()
+    for status in Status:
+        if word in (status.value, STATUS_SV[status].lower()):
+            return status.value
+    names = [STATUS_SV[s] for s in Status]
+    raise UserError(f"--status: okänd status {text!r}{suggest(word, names)}; "
+                    f"välj {', '.join(names)}")
 
 
 @click.command()
 @cx.as_of_option
-@click.option("--status", "statuses", multiple=True,
-              type=click.Choice([s.value for s in Status]),
-              help="Visa bara dessa statusar (kan upprepas).")
+@click.option("--status", "statuses", multiple=True, metavar="STATUS",
+              help="Visa bara dessa statusar (kan upprepas): "
+                   + ", ".join(STATUS_SV[s] for s in Status) + ".")
 @click.option("--rule", "rule_ids", multiple=True, help="Visa bara dessa regler.")
 @cx.org_option(all_by_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Skriv bevakningarna som JSON.")
@@ -33,15 +46,21 @@ def check(obj: cx.Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: t
     \b
     Exempel:
         bevaka check --as-of 2024-09-30
-        bevaka check --status overdue --json
+        bevaka check --status försenad --json
         bevaka check --as-of 2024-12-31 --format xlsx --out bevakningar.xlsx
     """
     fmt = cx.output_format(fmt, out)
     app = obj.app
+    wanted = {_status(s) for s in statuses}
+    known = {lr.rule.id for lr in app.rules.rules}
+    for rule_id in rule_ids:
+        if rule_id not in known:
+            raise UserError(f"--rule: okänd regel {rule_id!r}{suggest(rule_id, sorted(known))}; "
+                            "se bevaka rules list")
     day = cx.parse_as_of(as_of, app)
     ev = app.check(day, org)
     findings = [f for f in ev.findings
-                if (not statuses or f.status.value in statuses)
+                if (not wanted or f.status.value in wanted)
                 and (not rule_ids or f.rule_id in rule_ids)]
     if fmt and out:
         written = app.export_findings(ev, findings, fmt, out)

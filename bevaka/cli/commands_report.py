@@ -9,6 +9,7 @@ import click
 
 from bevaka.cli import context as cx
 from bevaka.cli.output import emit_json, finish
+from engine.calendar import normalise_quarter
 from facts.errors import UserError
 
 FORMATS = ("csv", "xlsx", "html", "pdf")
@@ -33,13 +34,19 @@ def format_option(default: str) -> Any:
                         help="Filformat med --out, kommaseparerat: csv, xlsx, html, pdf.")
 
 
+def _quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--quarter`` in any usual spelling, as ``2024Q4``."""
+    return normalise_quarter(value) if value is not None else None
+
+
 @click.group()
 def report() -> None:
     """Rapporter: IVO-kvartalet (ivo, kf, revision, individrapport) och särskild avgift."""
 
 
 @report.command("ivo")
-@click.option("--quarter", required=True, help="Kvartalet, t.ex. 2024Q4.")
+@click.option("--quarter", required=True, callback=_quarter,
+              help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
 @click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
 @format_option("csv,xlsx")
 @click.option("--mark-reported", is_flag=True,
@@ -93,7 +100,8 @@ def report_ivo(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, mark_re
 
 
 @report.command("kf")
-@click.option("--quarter", required=True, help="Kvartalet, t.ex. 2024Q4.")
+@click.option("--quarter", required=True, callback=_quarter,
+              help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
 @click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
 @format_option("csv,xlsx,html,pdf")
 @cx.org_option()
@@ -125,7 +133,8 @@ def report_kf(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, org: str
 
 
 @report.command("revision")
-@click.option("--quarter", required=True, help="Kvartalet, t.ex. 2024Q4.")
+@click.option("--quarter", required=True, callback=_quarter,
+              help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
 @click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
 @format_option("csv,xlsx,html,pdf")
 @cx.org_option()
@@ -150,7 +159,8 @@ def report_revision(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, or
 
 
 @report.command("individrapport")
-@click.option("--quarter", required=True, help="Kvartalet, t.ex. 2024Q4.")
+@click.option("--quarter", required=True, callback=_quarter,
+              help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
 @click.option("--out", "out_dir", required=True, help="Katalogen för XLSX och PDF.")
 @format_option("xlsx,pdf")
 @cx.org_option()

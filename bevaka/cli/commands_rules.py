@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from rich.table import Table
 
 from bevaka.cli import context as cx
 from bevaka.cli.output import console, emit_json
 from engine.rules.loader import RuleLoadError
+from facts.errors import UserError
 
 
 @click.group()
@@ -103,8 +106,8 @@ def rules_test(obj: cx.Ctx, as_json: bool) -> None:
 
 
 @rules.command("diff")
-@click.argument("old_dir", type=click.Path(exists=True, file_okay=False))
-@click.argument("new_dir", type=click.Path(exists=True, file_okay=False))
+@click.argument("old_dir", metavar="GAMMAL")
+@click.argument("new_dir", metavar="NY")
 @cx.as_of_option
 @cx.org_option()
 @click.option("--json", "as_json", is_flag=True)
@@ -119,6 +122,9 @@ def rules_diff(obj: cx.Ctx, old_dir: str, new_dir: str, as_of: str | None, org: 
     Exempel:
         bevaka rules diff rules/ rules-2026/ --as-of 2026-07-01
     """
+    for folder in (old_dir, new_dir):
+        if not Path(folder).is_dir():
+            raise UserError(f"{folder}: regelkatalogen finns inte (eller är ingen mapp)")
     app = obj.app
     result = app.diff_rules(old_dir, new_dir, cx.parse_as_of(as_of, app), org)
     if as_json:
