@@ -149,12 +149,15 @@ def _opt_text(value: Any) -> str | None:
 
 
 def text(missing: str = MISSING) -> BeforeValidator:
-    """Required text: an empty cell is rejected with ``missing``; numbers read as text."""
+    """Required text: an empty cell is rejected with ``missing``; numbers read as text. Such a
+    field names something (an id, a plan, a committee, a title) and may hold no personnummer."""
 
     def check(value: Any) -> str:
         text = _opt_text(value)
         if text is None:
             raise ValueError(missing)
+        if contains_personnummer(text):
+            raise ValueError("innehåller ett personnummer; ta bort det")
         return text
 
     return BeforeValidator(memoised(check))
