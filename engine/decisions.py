@@ -71,10 +71,7 @@ def mask(values: dict[str, Any], masked: set[str]) -> dict[str, Any]:
         if k in MASK_POLICY:
             masked.add(k)
             continue
-        if isinstance(v, str) and find_personnummer(v):
-            masked.add(k)
-            v = PERSONNUMMER_MASK
-        elif isinstance(v, list | dict) and _holds_personnummer(v):
+        if isinstance(v, str | list | dict) and _holds_personnummer(v):
             masked.add(k)
             v = PERSONNUMMER_MASK
         out[k] = v

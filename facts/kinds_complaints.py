@@ -32,6 +32,7 @@ from facts.models import Fact
 from facts.personnummer import contains_personnummer
 from facts.types import FactType, register
 
+
 class ComplaintKind(StrEnum):
     synpunkt = "synpunkt"
     klagomal_hsl = "klagomål HSL"

@@ -34,8 +34,12 @@ from datetime import date
 
 from stdnum import luhn
 
-__all__ = ["contains_personnummer", "find_personnummer", "is_personnummer",
+__all__ = ["PERSONNUMMER_REMOVED", "contains_personnummer", "find_personnummer", "is_personnummer",
            "personnummer_spans", "replace_personnummer"]
+
+#: What a personnummer in free text becomes where the text must still be shown (a why text,
+#: a reason in the IVO files, the web view).
+PERSONNUMMER_REMOVED = "[personnummer borttaget]"
 
 # Characters that may stand between digit pairs: every Unicode space (no-break, thin, line
 # breaks ...) and the invisible ones (soft hyphen, zero-width space/joiners, word joiner, BOM).

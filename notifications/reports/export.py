@@ -36,7 +36,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from facts.personnummer import replace_personnummer
+from facts.personnummer import PERSONNUMMER_REMOVED, replace_personnummer
 from notifications.privacy import assert_no_personal_data
 
 __all__ = ["CLEANED", "DANGEROUS", "Column", "Table", "clean_text", "csv_cell", "csv_text",
@@ -49,7 +49,7 @@ ColumnType = Literal["text", "date", "number", "int"]
 PersonalData = Literal["refuse", "clean"]
 
 #: What a personnummer in free text becomes in a report that cleans rather than refuses.
-CLEANED = "[personnummer borttaget]"
+CLEANED = PERSONNUMMER_REMOVED
 
 
 @dataclass(frozen=True)

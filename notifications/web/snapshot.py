@@ -27,9 +27,9 @@ from typing import Any
 from sqlite_utils import Database
 
 from engine.config import Config
-from facts.personnummer import replace_personnummer
 from engine.findings import STATUS_SV
 from engine.rules.loaded import LoadedRule, RuleSet
+from facts.personnummer import replace_personnummer
 from notifications.published import COLUMNS, published
 
 KEEP = {"audit_log", "sqlite_sequence", "heartbeats", "run_state", "outbox"}
