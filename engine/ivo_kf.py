@@ -9,8 +9,10 @@ that the three agree.
 * the **auditors' report** (revisorerna): every listed row with the run id, the rule and its
   revision, the paragraph and the why text.
 
-:func:`reconcile` compares the three counts, decision by decision; a difference (typically a
-decision whose sex is not Kvinna or Man, which the statistics cannot place) stops the export.
+:func:`reconcile` compares the three counts, decision by decision; a difference stops the
+export. A decision whose sex is ``Annat`` or not given is counted per law and list under
+``other_or_unknown_sex`` (the register accepts ``Annat``; the statistics split women and men, so
+it cannot be placed in either column, but it is not left out of the count either).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ def kf_report(rep: IvoReport) -> KfReport:
             "by_insats": {k: {} for k in KF_LISTS},
             "by_time": {k: {label: _zero() for label, _, _ in TIME_BANDS} for k in KF_LISTS},
             "totals": {k: _zero() for k in KF_LISTS},
+            "other_or_unknown_sex": {k: 0 for k in KF_LISTS},
             "citation": citation(law, "statistics", rep.as_of),
         }
     for r in rep.rows:
@@ -67,11 +70,11 @@ def kf_report(rep: IvoReport) -> KfReport:
         if kind is None:
             continue
         sex = SEX_KEY.get(r.get("sex") or "")
-        if sex is None:
-            uncounted[r["ref"]] = (f"kön {r['sex']!r} kan inte delas på kvinnor och män" if r.get("sex")
-                                   else "kön saknas; statistiken delas på kvinnor och män")
-            continue
         data = by_law[r["law"]]
+        if sex is None:
+            data["other_or_unknown_sex"][kind] += 1
+            counted[(r["law"], kind)].add(r["ref"])
+            continue
         insats = r.get("service") or "okänd insats"
         data["by_insats"][kind].setdefault(insats, _zero())[sex] += 1
         start = r["interrupted_on"] if kind == "interrupted" else r["decided_on"]
@@ -143,10 +146,11 @@ def reconcile(rep: IvoReport, kf: KfReport | None = None,
             data = kf.by_law[law]
             by_time = sum(v for band in data["by_time"][kind].values() for v in band.values())
             by_insats = sum(v for ins in data["by_insats"][kind].values() for v in ins.values())
-            if ivo == counted == rev and by_time == by_insats == len(counted):
+            other = data["other_or_unknown_sex"][kind]
+            if ivo == counted == rev and by_time + other == by_insats + other == len(counted):
                 continue
             refs = sorted((ivo ^ counted) | (ivo ^ rev))
-            out.append(Difference(law, KF_SV[kind], len(ivo), by_insats, len(rev), refs,
+            out.append(Difference(law, KF_SV[kind], len(ivo), by_insats + other, len(rev), refs,
                                   {r: kf.uncounted[r] for r in refs if r in kf.uncounted}))
     return out
 

@@ -17,7 +17,7 @@ import pytest
 from conftest import EXAMPLES, REGISTER_XLSX, SV_HEADERS, Bevaka, write_csv
 
 from bevaka import Bevaka as App
-from engine.ivo_kf import kf_report, reconcile
+from engine.ivo_kf import ReconciliationError, kf_report, reconcile
 from engine.ivo_law import citation, fee_range, time_band
 
 EVENTS = EXAMPLES / "ivo-handelser-2024.yaml"
@@ -162,24 +162,27 @@ def test_kf_report_shape_and_totals_reconcile_with_the_ivo_report(quarter: Bevak
         assert all(r["run_id"] and r["why"] and r["rules_revision"] for r in revision["rows"])
 
 
-def test_a_mismatch_stops_the_export_and_names_the_decision(bevaka: Bevaka) -> None:
+def test_a_mismatch_names_the_decision_and_stops_the_export(bevaka: Bevaka) -> None:
+    """A decision without Kön is counted (its own row); a count that still differs between the
+    three reports (here: the KF statistics lose X-1) names the decision and stops the export."""
     rows = [["X-1", "SoL", "IFO", "Kontaktperson", "2024-04-10", "", "", "", "", "", "ifo"],
             ["X-2", "SoL", "IFO", "Kontaktperson", "2024-04-10", "", "", "", "Kvinna", "", "ifo"]]
     bevaka.ok("import", str(write_csv(bevaka.tmp / "b.csv", SV_HEADERS, rows)))
-    out = bevaka.tmp / "ut"
-    for args in (("kf",), ("revision",), ("ivo", "--out", str(out)),
-                 ("individrapport", "--out", str(out))):
-        result = bevaka.run("report", *args, "--quarter", "2024Q4")
-        assert result.exit_code == 1, result.output
-        assert "Traceback" not in result.output
-        assert "avstämningen av 2024Q4 stämmer inte; inget exporterades" in result.output
-        assert "SoL Ej verkställda: IVO-rapporten 2, KF-rapporten 1, revisionsrapporten 2" in \
-            result.output
-        assert "X-1 (kön saknas" in result.output and "X-2" not in result.output
-    assert not out.exists()
-    data = _ivo(bevaka, "2024Q4")  # the report itself still answers, with the difference
-    assert data["SoL"]["not_executed"] == ["X-1", "X-2"]
-    assert data["reconciliation"][0]["decisions"] == ["X-1"]
+    kf = json.loads(bevaka.ok("report", "kf", "--quarter", "2024Q4", "--json").stdout)
+    assert kf["SoL"]["other_or_unknown_sex"]["not_executed"] == 1
+    assert kf["SoL"]["totals"]["not_executed"] == {"kvinnor": 1, "män": 0}
+    with App.from_files(config=bevaka.config_path, db=bevaka.db_path) as app:
+        rep = app.quarter("2024Q4")
+        stats = kf_report(rep)
+        stats.counted[("SoL", "not_executed")].discard("X-1")
+        stats.by_law["SoL"]["other_or_unknown_sex"]["not_executed"] = 0
+        stats.uncounted["X-1"] = "kön saknas"
+        differences = reconcile(rep, stats)
+        assert [d.refs for d in differences] == [["X-1"]]
+        error = ReconciliationError(rep.quarter, differences)
+    assert "avstämningen av 2024Q4 stämmer inte; inget exporterades" in str(error)
+    assert "SoL Ej verkställda: IVO-rapporten 2, KF-rapporten 1, revisionsrapporten 2" in str(error)
+    assert "X-1 (kön saknas)" in str(error)
 
 
 def test_mark_reported_is_logged_and_shown(quarter: Bevaka) -> None:
@@ -241,3 +244,27 @@ def test_reports_read_the_quarter_from_one_run(quarter: Bevaka, tmp_path: Path) 
     assert runs[0]["run_id"] == data["run_id"]
     assert runs[0]["command"] == "report revision --quarter 2024Q4"
     assert {r["run_id"] for r in data["rows"]} == {data["run_id"]}
+
+
+def test_a_decision_of_another_sex_is_counted_and_the_quarter_reconciles(
+        quarter: Bevaka, tmp_path: Path) -> None:
+    """The register accepts Kön 'Annat' (and an empty Kön); the statistics split women and men,
+    so such a decision gets a row of its own and is in the sum: the quarter is not blocked."""
+    extra = tmp_path / "beslut-annat.csv"
+    extra.write_text("Ärende;Lag;Verksamhet;Insats;Beslutsdatum;Kön;Födelseår;Handläggare\n"
+                     "D-2024-901;SoL;ÄO;Hemtjänst;2024-05-06;Annat;1950;bistand_ao\n"
+                     "D-2024-902;LSS;FSO;Daglig verksamhet;2024-06-03;;1990;lss\n",
+                     encoding="utf-8")
+    quarter.ok("import", "--kind", "decisions", str(extra))
+    kf = json.loads(quarter.ok("report", "kf", "--quarter", "2024Q4", "--json").stdout)
+    assert kf["SoL"]["other_or_unknown_sex"] == {"not_executed": 1, "interrupted": 0}
+    assert kf["LSS"]["other_or_unknown_sex"] == {"not_executed": 1, "interrupted": 0}
+    ivo = _ivo(quarter, "2024Q4")
+    for law in ("SoL", "LSS"):
+        t = kf[law]["totals"]["not_executed"]
+        assert (t["kvinnor"] + t["män"] + kf[law]["other_or_unknown_sex"]["not_executed"]
+                == ivo["totals"][law]["not_executed"] + ivo["totals"][law]["partial"])
+    out = tmp_path / "kf"
+    quarter.ok("report", "kf", "--quarter", "2024Q4", "--out", str(out), "--format", "csv")
+    text = (out / "kf-2024Q4.csv").read_text(encoding="utf-8-sig")
+    assert "Kön annat eller ej angivet" in text

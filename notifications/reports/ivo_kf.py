@@ -12,6 +12,8 @@ from notifications.reports.ivo_pdf import render, write_html_pdf
 from notifications.reports.ivo_tables import Table, write_csv, write_xlsx
 
 ALL_FORMATS = frozenset({"csv", "xlsx", "html", "pdf"})
+NOTE = ("Avidentifierat: endast antal, fördelade på kvinnor och män; beslut där könet är annat "
+        "eller inte angivet räknas på en egen rad och ingår i summan.")
 HEADERS = ["Lag", "Uppdelning", "Lista", "Insats eller tid", "Kvinnor", "Män", "Totalt"]
 
 
@@ -26,8 +28,11 @@ def kf_rows(kf: KfReport) -> list[list[object]]:
                                  n["kvinnor"] + n["män"]])
         for kind in KF_LISTS:
             n = data["totals"][kind]
+            other = data["other_or_unknown_sex"][kind]
+            if other:
+                rows.append([law, "Kön annat eller ej angivet", KF_SV[kind], "", "", "", other])
             rows.append([law, "Summa", KF_SV[kind], "", n["kvinnor"], n["män"],
-                         n["kvinnor"] + n["män"]])
+                         n["kvinnor"] + n["män"] + other])
     return rows
 
 
@@ -45,7 +50,7 @@ def write_kf(kf: KfReport, out_dir: str | Path, org_name: str, run_id: str,
         cite = kf.by_law[law]["citation"]
         tables.append(Table(law, f"{law}: ej verkställda beslut och avbrott per {kf.as_of} ({cite})",
                             HEADERS[1:], [r[1:] for r in rows if r[0] == law],
-                            ["Avidentifierat: endast antal, fördelade på kvinnor och män."]))
+                            [NOTE]))
     if "xlsx" in formats:
         files.append(write_xlsx(stem.with_suffix(".xlsx"), tables))
     if formats & {"html", "pdf"}:

@@ -37,15 +37,21 @@ def ivo_value(value: Any) -> Any:
     return clean_text(value)
 
 
-def append_row(ws: Worksheet, values: Sequence[Any], bold: bool = False) -> None:
-    """Append ``values`` to ``ws`` as the IVO files show them, every cell written safely."""
-    ws.append([None] * len(values))  # the next row, as openpyxl counts them
-    row = ws.max_row
-    for i, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=i)
+def append_row(ws: Worksheet, row: int, values: Sequence[Any], bold: bool = False) -> int:
+    """Write ``values`` as row ``row`` of ``ws`` as the IVO files show them, every cell written
+    safely, and return the next row. Cells are addressed directly: ``ws[ws.max_row]`` scans
+    the whole sheet and made a sheet of n rows cost n²."""
+    for column, value in enumerate(values, start=1):
+        cell = ws.cell(row=row, column=column)
         put_cell(cell, ivo_value(value))
         if bold:
-            cell.font = Font(bold=True)
+            cell.font = _BOLD
+    return row + 1
+
+
+_WRAP = Alignment(vertical="top", wrap_text=True)  # one object each: openpyxl compares styles
+_TOP = Alignment(vertical="top", wrap_text=False)
+_BOLD = Font(bold=True)
 
 
 @dataclass
@@ -74,21 +80,20 @@ def write_xlsx(path: Path, tables: Sequence[Table]) -> Path:
     wb.remove(first)
     for t in tables:
         ws = wb.create_sheet(t.name[:31])
-        if t.title_row:
-            append_row(ws, [t.title], bold=True)
-        append_row(ws, t.headers, bold=True)
+        row = append_row(ws, 1, [t.title], bold=True) if t.title_row else 1
+        row = append_row(ws, row, t.headers, bold=True)
         for r in t.rows:
-            append_row(ws, r)
+            row = append_row(ws, row, r)
         if t.notes:
-            ws.append([])
+            row += 1
             for note in t.notes:
-                append_row(ws, [note])
+                row = append_row(ws, row, [note])
         for i, _ in enumerate(t.headers, start=1):
             letter = ws.cell(row=1, column=i).column_letter
             ws.column_dimensions[letter].width = 16
-        for row in ws.iter_rows(min_row=3 if t.title_row else 2):
-            for cell in row:
-                cell.alignment = Alignment(vertical="top", wrap_text=isinstance(cell.value, str))
+        for cells in ws.iter_rows(min_row=3 if t.title_row else 2):
+            for cell in cells:
+                cell.alignment = _WRAP if isinstance(cell.value, str) else _TOP
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
