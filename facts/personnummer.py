@@ -53,6 +53,7 @@ _SHORT = re.compile(rf"\d\d{_G}\d\d{_G}\d\d{_TAIL}")
 _LONG = re.compile(rf"(?:1[89]|20){_G}\d\d{_G}\d\d{_G}\d\d{_TAIL}")
 _WHOLE = re.compile(rf"(?:(?:1[89]|20){_G})?\d\d{_G}\d\d{_G}\d\d{_TAIL}")
 _START = re.compile(r"(?<!\d)(?=\d\d)")
+_ANY = re.compile(rf"(?<!\d)(?:{_LONG.pattern}|{_SHORT.pattern})")  # one C-level pass first
 _NOT_DIGIT = re.compile(r"\D")
 _ASCII_DIGITS = str.maketrans("", "", "0123456789")
 _ANY_DIGIT = re.compile(r"\d")
@@ -95,7 +96,7 @@ def _valid(candidate: str) -> bool:
 def personnummer_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every personnummer/samordningsnummer in ``text``, in order, never
     overlapping (the longer reading, with the century, first)."""
-    if not text or _few_digits(text):
+    if not text or _few_digits(text) or _ANY.search(text) is None:
         return []
     spans: list[tuple[int, int]] = []
     pos = 0
