@@ -19,7 +19,8 @@ A candidate is then a match only if the date exists and the Luhn check digit is 
 date (``2024-12-12``), a phone number (``070-123 45 67``), an amount (``12 345 678 kr``) or a
 case reference (``D-2024-0012``) is not one: a dash may only stand between the date and the
 last four, and spaces only between digit pairs. A bare ten-digit run that passes the check
-(``0701234567``) cannot be told apart from a personnummer and counts as one.
+(``0701234567``) cannot be told apart from a personnummer and counts as one; one with letters
+on both sides is part of a word, a hash or a run id (``…adc1901666535c66…``) and does not.
 
 Example::
 
@@ -93,6 +94,12 @@ def _valid(candidate: str) -> bool:
     return luhn.is_valid(digits[-10:])
 
 
+def _inside_word(text: str, start: int, end: int) -> bool:
+    """True if letters touch both ends (``…adc1901666535c66…``: part of a hash or an id)."""
+    return (start > 0 and text[start - 1].isalpha() and end < len(text)
+            and text[end].isalpha())
+
+
 def personnummer_spans(text: str) -> list[tuple[int, int]]:
     """``(start, end)`` of every personnummer/samordningsnummer in ``text``, in order, never
     overlapping (the longer reading, with the century, first)."""
@@ -104,7 +111,7 @@ def personnummer_spans(text: str) -> list[tuple[int, int]]:
         at = start.start()
         for pattern in (_LONG, _SHORT):
             m = pattern.match(text, at)
-            if m is not None and _valid(m.group()):
+            if m is not None and not _inside_word(text, *m.span()) and _valid(m.group()):
                 spans.append(m.span())
                 pos = m.end()
                 break

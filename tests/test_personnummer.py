@@ -26,6 +26,7 @@ from facts.personnummer import (
 ])
 def test_every_common_written_form_is_found(text: str) -> None:
     assert find_personnummer(f"se {text}, tack") == [text]
+    assert find_personnummer(f"pnr{text}") == find_personnummer(f"{text}x") == [text]
     assert is_personnummer(text) and contains_personnummer(text)
 
 
@@ -35,14 +36,15 @@ def test_every_common_written_form_is_found(text: str) -> None:
     "070-123 45 67", "070 123 45 67", "08-12 34 56", "+46 70 123 45 67", "0771-12 34 56",
     "12 345 678 kr", "1 234 567,50 kr", "123 456 789 012", "12 123 12 12",
     "121212-1213", "121312-1212",
+    "d3ab88f80601a737d15fa5e8bd29071e3996d6bed4f30adc1901666535c66f0b",  # a hash, not a pnr
 ])
 def test_dates_phones_amounts_and_case_refs_are_not(text: str) -> None:
     assert find_personnummer(text) == [] and not contains_personnummer(text)
 
 
 @settings(max_examples=400)
-@given(written_numbers(), st.sampled_from(["", "pnr ", "(", "Ärende: ", "a"]),
-       st.sampled_from(["", ".", " flyttade", ")", "x"]))
+@given(written_numbers(), st.sampled_from(["", "pnr ", "(", "Ärende: ", "AO", "a"]),
+       st.sampled_from(["", ".", " flyttade", ")", "\n"]))
 def test_any_written_form_is_found_with_its_digits(form: tuple[str, str], before: str,
                                                    after: str) -> None:
     text, ten = form

