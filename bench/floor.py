@@ -45,7 +45,7 @@ REMINDERS = """SELECT officer, deadline FROM clocks
 REPORT = f"""SELECT law, rule, id, area, service, decided_on, start, deadline, done, sex,
            birth_year, {STATUS} FROM clocks
     WHERE start <= :d AND (((done IS NULL OR done > :d) AND deadline <= :d)
-          OR (done BETWEEN :qs AND :d AND done > deadline AND deadline < :qs))"""
+          OR (done BETWEEN :qs AND :d AND done > deadline))"""
 WARN_DAYS, ESCALATE_AFTER = 14, 30  # [rules] warn_days; finding.escalate.after_days
 
 

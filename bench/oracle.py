@@ -98,8 +98,9 @@ def findings(rows: list[dict[str, str]], as_of: date, window_days: int,
 def ivo_rows(rows: list[dict[str, str]], start: date, end: date,
              window_days: int) -> set[tuple[str, str, str]]:
     """(law, category, case) of the IVO quarter report ending ``end``: clocks overdue or due
-    at the quarter's end, and clocks done late within the quarter after a deadline that had
-    passed before it began."""
+    at the quarter's end, and clocks done late within the quarter (a deadline that passed
+    before the quarter or in it: decided 2024-07-15, due 2024-10-15, executed 2024-11-20 is
+    executed in 2024Q4)."""
     kinds = {CLOCK_A: "not_executed", CLOCK_B: "interrupted"}
     window = end - timedelta(days=window_days)
     out: set[tuple[str, str, str]] = set()
@@ -111,7 +112,7 @@ def ivo_rows(rows: list[dict[str, str]], start: date, end: date,
             st = status(due, done, end)
             if st in ("overdue", "due"):
                 out.add((row["law"], kinds[rule], row["id"]))
-            elif st == "resolved" and done is not None and start <= done and due < done and due < start:
+            elif st == "resolved" and done is not None and start <= done and due < done:
                 out.add((row["law"], "executed", row["id"]))
     return out
 

@@ -31,10 +31,15 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from bevaka.anchoring import anchor_run, kept_copies, verify_anchored
 from bevaka.scheduling import serve
 from bevaka.schema import open_database
 from engine.audit import decisions_for_run, record_run, runs
-from engine.audit_verify import UnknownRun, VerifyResult, state_at, verify
+from engine.audit_anchor import Head, current_head
+from engine.audit_anchor import appending as anchor_appending
+from engine.audit_anchor import reading as anchor_reading
+from engine.audit_anchor import size as anchor_size
+from engine.audit_verify import UnknownRun, VerifyResult, state_at
 from engine.calendar import parse_quarter
 from engine.config import Config, load_config
 from engine.decisions import decider
@@ -197,11 +202,20 @@ class Bevaka:
             outcome.evaluation.findings.extend(undelivered)
             outcome.evaluation.findings.sort(key=Finding.sort_key)
         window = self.config.rules.resolved_window_days
-        record_run(self.db, outcome.evaluation,
-                   lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
-                                   self._extras(outcome)), command,
-                   decide=decider(self.db, outcome.rulesets, as_of))
+        ev = outcome.evaluation
+        with anchor_appending(self.anchor_path) as anchor:  # the anchor's lock: see verify
+            record_run(self.db, ev,
+                       lambda: changes(self.db, outcome.rulesets, as_of, window, outcome.skip,
+                                       self._extras(outcome)), command,
+                       decide=decider(self.db, outcome.rulesets, as_of))
+            anchor_run(self.db, self.config, anchor, self.anchor_path, ev.run_id,
+                       ev.orgs[0] if ev.orgs else self.config.default_org)
         return outcome
+
+    @property
+    def anchor_path(self) -> Path:
+        """The anchor file beside the database (``[audit] anchor_path``)."""
+        return self.config.anchor_path(self.db_path)
 
     def _extras(self, outcome: Outcome) -> list[Finding]:
         """The findings without a rule row: failed rules' and undelivered messages' IT checks."""
@@ -395,14 +409,17 @@ class Bevaka:
 
     def web_snapshot(self, out: str | Path) -> dict[str, Any]:
         """Write the web view's snapshot to ``out`` and verify its audit log: the chain status
-        the view shows (:func:`engine.audit_verify.verify` on the served file)."""
+        the view shows (:func:`engine.audit_verify.verify` on the served file, and the check
+        against the database's anchor file)."""
         path = Path(out)
         orgs = organisations(self.db)
-        make_snapshot(self.db, self.db_path, self.config,
-                      {o: self.rulesets.for_org(o) for o in orgs}, path)
+        with anchor_reading(self.anchor_path):  # the lines of the runs the snapshot holds
+            size = anchor_size(self.anchor_path)
+            make_snapshot(self.db, self.db_path, self.config,
+                          {o: self.rulesets.for_org(o) for o in orgs}, path)
         snap = Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
         try:
-            result = verify(snap)
+            result = verify_anchored(lambda: snap, self.anchor_path, [], size)
         finally:
             snap.close()
         return {**result.to_dict(), "snapshot": str(path),
@@ -442,8 +459,15 @@ class Bevaka:
 
     # ---- audit ----------------------------------------------------------------------------
 
-    def audit_verify(self) -> VerifyResult:
-        return verify(self.db)
+    def audit_verify(self, kept: Sequence[str | Path] = ()) -> VerifyResult:
+        """Verify the log (:func:`engine.audit_verify.verify`), then check it against the
+        anchor file beside the database and against each ``kept`` copy of anchor lines an
+        auditor kept (:func:`engine.audit_anchor.check`); ``anchors`` holds those checks."""
+        return verify_anchored(lambda: self.db, self.anchor_path, kept_copies(kept))
+
+    def audit_anchor(self) -> Head | None:
+        """The log's current head (its last run's end row): the line an auditor keeps."""
+        return current_head(self.db)
 
     def audit_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         return runs(self.db, limit=limit)

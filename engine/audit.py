@@ -12,7 +12,8 @@ on them: it recomputes the whole chain, so edits made after dropping the trigger
 ``seq`` is ``AUTOINCREMENT`` so that ``sqlite_sequence`` remembers the highest seq ever written;
 :func:`verify` uses that to notice rows deleted from the end of the log. A hash chain kept in
 the same file cannot detect someone who rewrites the whole chain (or the chain and
-``sqlite_sequence``): for that, keep :attr:`VerifyResult.head_hash` somewhere else.
+``sqlite_sequence``): for that, the application anchors each run's head outside the database
+(:mod:`engine.audit_anchor`), and verify compares the log with the anchor.
 
 Payloads carry no personal data: finding rows are state payloads (case references, rule
 ids, statuses and dates). Runs recorded before change records existed hold one row per
@@ -44,10 +45,9 @@ Decide = Callable[[list[Change]], tuple[list[dict[str, Any]], list[dict[str, Any
 migrations = Migrations("bevaka.engine.audit")
 
 
-@migrations(name="create_audit_log")
-def _create_audit_log(db: Database) -> None:
-    db.execute(
-        """
+#: The statements that create the log and its write protection; :func:`engine.audit_verify.verify`
+#: checks that the database still holds exactly these (a rebuilt table or a dropped trigger).
+AUDIT_TABLE_SQL = """
         CREATE TABLE audit_log (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             run_id TEXT NOT NULL,
@@ -58,20 +58,25 @@ def _create_audit_log(db: Database) -> None:
             hash TEXT NOT NULL
         )
         """
-    )
-    db.execute("CREATE INDEX audit_log_run_id ON audit_log (run_id, kind)")
-    db.execute(
-        """
+NO_UPDATE_SQL = """
         CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log är skrivskyddad: rader får inte ändras'); END
         """
-    )
-    db.execute(
-        """
+NO_DELETE_SQL = """
         CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'audit_log är skrivskyddad: rader får inte tas bort'); END
         """
-    )
+PROTECTED_SQL = {("table", "audit_log"): AUDIT_TABLE_SQL,
+                 ("trigger", "audit_log_no_update"): NO_UPDATE_SQL,
+                 ("trigger", "audit_log_no_delete"): NO_DELETE_SQL}
+
+
+@migrations(name="create_audit_log")
+def _create_audit_log(db: Database) -> None:
+    db.execute(AUDIT_TABLE_SQL)
+    db.execute("CREATE INDEX audit_log_run_id ON audit_log (run_id, kind)")
+    db.execute(NO_UPDATE_SQL)
+    db.execute(NO_DELETE_SQL)
 
 
 @migrations(name="audit_log_lookups")

@@ -20,17 +20,28 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from engine.audit import GENESIS, findings_digest, row_hash
+from engine.audit import GENESIS, PROTECTED_SQL, findings_digest, row_hash
 from engine.state import digest, hex256, state_of
 from facts.errors import UserError
 
 
 class UnknownRun(UserError, LookupError):
     """A run id that is not in the audit log."""
+
+
+class RunSpan(NamedTuple):
+    """One whole run in the log: its id, the seq of its run and end rows and the end row's
+    hash (what an anchor line states, :mod:`engine.audit_anchor`)."""
+
+    run_id: str
+    first_seq: int
+    seq: int
+    hash: str
+    recorded_at: str
 
 
 @dataclass
@@ -43,6 +54,8 @@ class VerifyResult:
     head_hash: str | None = None  # hash of the last row checked (keep a copy elsewhere)
     state_count: int | None = None  # findings in the state after the last run
     commitment: str | None = None  # and its commitment
+    #: the checks against anchor files (:class:`engine.audit_anchor.AnchorCheck` as dicts)
+    anchors: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,9 +101,45 @@ def _rows(db: Database) -> Iterator[tuple[Any, ...]]:
         " ORDER BY seq")
 
 
-def verify(db: Database) -> VerifyResult:
-    """Recompute the chain, check every run's structure and replay its state commitment."""
-    return _walk(db, _Replay())[0]
+def verify(db: Database, spans: list[RunSpan] | None = None) -> VerifyResult:
+    """Recompute the chain, check every run's structure and replay its state commitment,
+    then check that the table and its triggers are the ones bevaka created. ``spans``, if
+    given, receives every whole run (for the check against an anchor)."""
+    if not _has_table(db):
+        return VerifyResult(ok=False, rows=0, runs=0,
+                            problem="tabellen audit_log saknas – revisionsloggen har tagits bort")
+    result = _walk(db, _Replay(), spans=spans)[0]
+    if result.ok:
+        problem = schema_problem(db)
+        if problem:
+            result.ok, result.problem = False, problem
+    return result
+
+
+def _has_table(db: Database) -> bool:
+    return db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'audit_log'").fetchone() is not None
+
+
+def _normal(sql: str | None) -> str:
+    return " ".join((sql or "").split())
+
+
+def schema_problem(db: Database) -> str | None:
+    """The table and triggers as bevaka created them, or what differs: a table rebuilt with
+    CREATE/DROP/RENAME (SQLite rewrites its definition), or a trigger dropped."""
+    found = {(t, n): _normal(sql) for t, n, sql in db.conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'audit_log' "
+        "AND type IN ('table', 'trigger')")}
+    for (kind, name), sql in PROTECTED_SQL.items():
+        if (kind, name) not in found:
+            return (f"triggern {name} saknas – skrivskyddet har tagits bort, så rader kan ha "
+                    "ändrats")
+        if found[(kind, name)] != _normal(sql):
+            what = "tabellen audit_log" if kind == "table" else f"triggern {name}"
+            return (f"{what} har byggts om (CREATE/DROP/RENAME): definitionen är inte den "
+                    "bevaka skapade")
+    return None
 
 
 def state_at(db: Database, run_id: str) -> list[dict[str, Any]]:
@@ -106,7 +155,8 @@ def state_at(db: Database, run_id: str) -> list[dict[str, Any]]:
     return [json.loads(replay.payloads[k]) for k in sorted(replay.payloads)]
 
 
-def _walk(db: Database, replay: _Replay, stop_at: str | None = None) -> tuple[VerifyResult, bool]:
+def _walk(db: Database, replay: _Replay, stop_at: str | None = None,
+          spans: list[RunSpan] | None = None) -> tuple[VerifyResult, bool]:
     prev = GENESIS
     expected_seq = 1
     n = n_runs = 0
@@ -168,6 +218,8 @@ def _walk(db: Database, replay: _Replay, stop_at: str | None = None) -> tuple[Ve
             problem = _check_end(open_run, data, replay)
             if problem:
                 return bad(seq, run_id, problem)
+            if spans is not None:
+                spans.append(RunSpan(run_id, open_run["seq"], seq, stored_hash, recorded_at))
             open_run = None
             if run_id == stop_at:
                 return VerifyResult(ok=True, rows=n, runs=n_runs, head_hash=prev), True

@@ -106,6 +106,22 @@ class IvoConfig(_Section):
         return v
 
 
+class AuditConfig(_Section):
+    """``[audit]``: where the chain head is anchored outside the database after every run."""
+
+    anchor_path: str = ""  # empty: the database's path + ".anchor"
+    anchor_email: str = ""  # the auditors' address: each new head is mailed there
+    anchor_syslog: bool = False  # each new head is also sent to syslog
+    anchor_syslog_address: str = "/dev/log"  # a socket path, or host:port (UDP)
+
+    @field_validator("anchor_email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if v and "@" not in v:
+            raise ValueError("anchor_email ska vara en hel e-postadress (med @)")
+        return v
+
+
 class OrgSection(_Section):
     """``[org]``: the organisation of commands run without ``--org``."""
 
@@ -140,6 +156,7 @@ class Config(_Section):
     notify: NotifyConfig = NotifyConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     ivo: IvoConfig = IvoConfig()
+    audit: AuditConfig = AuditConfig()
 
     base_dir: Path = Path(".")
 
@@ -158,6 +175,13 @@ class Config(_Section):
     def db_path(self) -> Path:
         env = os.environ.get("BEVAKA_DB")
         return Path(env) if env else self.resolve(self.database.path)
+
+    def anchor_path(self, db_path: Path) -> Path:
+        """The anchor file of the database at ``db_path``: ``[audit] anchor_path``, or
+        the database's path with ``.anchor`` added."""
+        if self.audit.anchor_path:
+            return self.resolve(self.audit.anchor_path)
+        return db_path.with_name(db_path.name + ".anchor")
 
     @property
     def rules_dir(self) -> Path:

@@ -173,6 +173,7 @@ def decisions(db: Database, rulesets: dict[str, RuleSet], as_of: date,
     facts = {(org, ft): _fact_rows(db, FACT_TYPES[ft], org, ks) for (org, ft), ks in wanted.items()
              if ft in FACT_TYPES}
     rules = {o: {lr.key: lr for lr in rs.rules} for o, rs in rulesets.items()}
+    per_rule: dict[int, tuple[dict[str, str], frozenset[str]]] = {}  # id(lr) → walked once
     out: list[dict[str, Any] | None] = []
     for c in changes:
         if c.new is None:
@@ -183,14 +184,19 @@ def decisions(db: Database, rulesets: dict[str, RuleSet], as_of: date,
         row: dict[str, Any] | None = rows.get((c.org, c.id))
         lr = rules.get(c.org, {}).get(f"{state['rule_id']}@{state['rule_version']}")
         fact = facts.get((c.org, row["fact_type"]), {}).get(row["fact_key"]) if row else None
-        out.append(record(c, state, info, as_of, lr, row, fact))
+        if lr is not None and id(lr) not in per_rule:
+            per_rule[id(lr)] = (looked_up(lr), frozenset(lr.computed_names) | {"occurrence"})
+        out.append(record(c, state, info, as_of, lr, row, fact,
+                          per_rule[id(lr)] if lr is not None else None))
     return out
 
 
 def record(c: Change, state: dict[str, Any], info: dict[str, Any], as_of: date,
            lr: LoadedRule | None, row: dict[str, Any] | None,
-           fact: dict[str, Any] | None) -> dict[str, Any]:
-    """The decision record of one change (see the module's docstring)."""
+           fact: dict[str, Any] | None,
+           walked: tuple[dict[str, str], frozenset[str]] | None = None) -> dict[str, Any]:
+    """The decision record of one change (see the module's docstring). ``walked`` is the
+    rule's :func:`looked_up` and derived names, computed once per rule by :func:`decisions`."""
     masked: set[str] = set()
     result = {**state, **info}
     if row is None or lr is None:  # a failed rule's IT check: no rule decided it
@@ -203,9 +209,9 @@ def record(c: Change, state: dict[str, Any], info: dict[str, Any], as_of: date,
     fields = mask({k: _json(v) for k, v in (fact or {}).items()}, masked)
     if ft is not None:
         masked.update(masked_fields(ft))
+    lookups, derived_names = walked or (looked_up(lr), frozenset(lr.computed_names) | {"occurrence"})
     context = json.loads(row["context"] or "{}")
-    derived = mask({k: v for k, v in context.items() if k in set(lr.computed_names) | {"occurrence"}},
-                   masked)
+    derived = mask({k: v for k, v in context.items() if k in derived_names}, masked)
     result.update(recipients=json.loads(row["recipients"] or "[]"), start_on=row["start_on"],
                   end_on=row["end_on"], target=row["target"])
     return {
@@ -213,7 +219,7 @@ def record(c: Change, state: dict[str, Any], info: dict[str, Any], as_of: date,
         "rule": {"id": lr.rule.id, "version": lr.rule.version, "revision": lr.revision,
                  "file": rule_file(lr)},
         "input": {"fact_type": row["fact_type"], "key": row["fact_key"], "fields": fields},
-        "derived": derived, "looked_up": looked_up(lr), "result": result,
+        "derived": derived, "looked_up": lookups, "result": result,
         "masked": sorted(masked), "policy": POLICY_ID,
     }
 

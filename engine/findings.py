@@ -61,6 +61,9 @@ ORDER = {s: i for i, s in enumerate((Status.overdue, Status.due, Status.failed, 
                                      Status.resolved))}
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+#: The severities as a reader sees them (the web view, reports).
+SEVERITY_SV = {"info": "information", "low": "låg", "medium": "medel", "high": "hög",
+               "critical": "kritisk"}
 
 
 class Finding(BaseModel):

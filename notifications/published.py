@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from engine.audit import change_counts
 from engine.config import Config
-from engine.findings import KIND_SV, OPEN, STATUS_SV, Status
+from engine.findings import KIND_SV, OPEN, SEVERITY_SV, STATUS_SV, Status
 from engine.projection import make_finding
 from engine.rules.loaded import RuleSet
 
@@ -96,7 +96,8 @@ def published(db: Database, config: Config, rulesets: dict[str, RuleSet]) -> Ite
                 "statuskod": status.value, "status": STATUS_SV[status], "arende": state["subject"],
                 "start": start, "frist": state["due_on"], "klar": state["done_on"],
                 "kvartal": quarter_of(state["due_on"] or start or as_of.isoformat()),
-                "lag": law_of(legal), "allvar": severity, "eskalerad": int(bool(state["escalated"])),
+                "lag": law_of(legal), "allvar": SEVERITY_SV.get(severity, severity),
+                "eskalerad": int(bool(state["escalated"])),
                 "mottagare": ", ".join(recipients),
                 "adresser": ", ".join(sorted({r.lower() if "@" in r else roles.get(r, "")
                                               for r in recipients} - {""})),

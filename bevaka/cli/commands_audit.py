@@ -1,4 +1,4 @@
-"""``bevaka audit verify | log | state | show | replay``."""
+"""``bevaka audit verify | anchor | log | state | show | replay``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from bevaka.cli.context import Ctx, global_options, pass_ctx
+from bevaka.cli.errors import UserFacingError
 from bevaka.cli.output import emit_json
 
 
@@ -16,26 +17,72 @@ def audit() -> None:
 
 
 @audit.command("verify")
+@click.option("--anchor", "kept", multiple=True, metavar="FIL",
+              help="En kopia av ankarrader som du sparat (från bevaka audit anchor, e-post "
+                   "eller syslog); kan anges flera gånger.")
 @click.option("--json", "as_json", is_flag=True)
 @global_options
 @pass_ctx
-def audit_verify(obj: Ctx, as_json: bool) -> None:
-    """Kontrollera att revisionsloggens hashkedja är obruten. Felkod 1 och första felaktiga rad
-    om något ändrats, tagits bort eller flyttats.
+def audit_verify(obj: Ctx, kept: tuple[str, ...], as_json: bool) -> None:
+    """Kontrollera att revisionsloggens hashkedja är obruten och att den stämmer med ankaret
+    bredvid databasen (och med --anchor FIL). Felkod 1 och en rad om vad som är fel om något
+    ändrats, tagits bort, flyttats eller lagts till, om loggen kortats, tömts eller skrivits
+    om, eller om tabellen byggts om.
 
     \b
     Exempel:
         bevaka audit verify
+        bevaka audit verify --anchor sparade-ankare.txt
     """
-    result = obj.app.audit_verify()
+    result = obj.app.audit_verify(kept)
     if as_json:
         emit_json(result.to_dict())
     elif result.ok:
         click.echo(f"Revisionsloggen är hel: {result.rows} rader, {result.runs} körningar.")
+        for a in result.anchors:
+            click.echo(_anchor_line(a), err=not a["exists"])
     else:
         click.echo(f"Revisionsloggen är bruten: {result.problem}", err=True)
     if not result.ok:
         raise SystemExit(1)
+
+
+def _anchor_line(a: dict[str, Any]) -> str:
+    if not a["exists"]:
+        return (f"Varning: ingen ankarfil ({a['path']}): kontrollen mot ett ankare kunde inte "
+                "göras, och en omskrivning av hela loggen kan då inte upptäckas.")
+    if not a["lines"]:
+        return f"Ankarfilen {a['path']} är tom: kontrollen mot ett ankare kunde inte göras."
+    line = f"Stämmer med ankaret {a['path']}: {a['lines']} rader, till seq {a['anchored_seq']}"
+    if a["kept"] and a["not_covered"]:
+        line += f"; {a['not_covered']} senare körningar täcks inte av kopian"
+    return line + "."
+
+
+@audit.command("anchor")
+@click.option("--json", "as_json", is_flag=True)
+@global_options
+@pass_ctx
+def audit_anchor(obj: Ctx, as_json: bool) -> None:
+    """Skriv ut revisionsloggens huvud (löpnummer, hash, tid och körning) att spara utanför
+    databasen. Raden kan sparas i en fil och jämföras senare med bevaka audit verify --anchor
+    FIL. Kör bevaka audit verify först: huvudet för en bruten logg intygar ingenting.
+
+    \b
+    Exempel:
+        bevaka audit anchor >> sparade-ankare.txt
+    """
+    head = obj.app.audit_anchor()
+    if head is None:
+        if as_json:
+            emit_json(None)
+            return
+        raise UserFacingError("revisionsloggen har ingen hel körning ännu; kör bevaka check "
+                              "eller bevaka run först")
+    if as_json:
+        emit_json(head.to_dict())
+    else:
+        click.echo(head.line())
 
 
 @audit.command("log")

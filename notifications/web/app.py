@@ -5,7 +5,7 @@ Read-only by construction: the snapshot is a copy that holds only what may be sh
 ``immutable=1``: read-only, never locked, never written), arbitrary SQL is switched off and
 refused by the plugin's permission hook, there are no writable canned queries and no write
 plugins, every request that is not GET or HEAD is refused before Datasette sees it, and the
-database file cannot be downloaded.
+database file cannot be downloaded. Datasette's own ``/-/`` tool pages are not served.
 
 Access (:func:`check_bind`, :class:`TokenGuard`): by default the view binds to 127.0.0.1
 only. To bind to any other address a token is required (``BEVAKA_WEB_TOKEN``); every request
@@ -58,6 +58,11 @@ def datasette(snapshot: Path, chain: dict[str, Any], warn_days: int) -> Datasett
     """Datasette over ``snapshot`` (immutable) with the Swedish metadata and the plugin."""
     if not pm.is_registered(plugin):
         pm.register(plugin, name="bevaka-web")
+    # the plugin's handle_exception answers every error; Datasette's own printed a traceback
+    # with every local variable for each 404 (every hook's answer is awaited, not just the first)
+    default_errors = pm.get_plugin("datasette.handle_exception")
+    if default_errors is not None:
+        pm.unregister(default_errors)
     ds = Datasette(metadata=metadata(chain, warn_days), template_dir=str(TEMPLATES),
                    settings=SETTINGS)
     # is_mutable=False: SQLite's immutable=1 (read-only, never locked), whatever the file's name
@@ -116,9 +121,34 @@ class ReadOnlyGuard:
         await self.app(scope, receive, send)
 
 
+#: the ``/-/`` pages that are served: Datasette's styles and scripts and the plugin's pages;
+#: Datasette's own (/-/versions, /-/databases with the snapshot's path, /-/metadata with the
+#: canned queries' SQL, /-/threads, /-/messages …) are English tools for whoever runs it
+OWN_PAGES = ("/-/static/", "/-/static-plugins/", "/-/sidor", "/-/sida/", "/-/kalender/",
+             "/-/kedja.json")
+
+
+class PagesGuard:
+    """ASGI middleware: of the ``/-/`` pages only :data:`OWN_PAGES` reach Datasette."""
+
+    def __init__(self, app: ASGI):
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith("/-/") and not path.startswith(OWN_PAGES):
+            await send({"type": "http.response.start", "status": 404, "headers": [
+                (b"content-type", b"text/plain; charset=utf-8")]})
+            await send({"type": "http.response.body",
+                        "body": b"Hittades inte: sidan finns inte i granskningsvyn."})
+            return
+        await self.app(scope, receive, send)
+
+
 def asgi_app(ds: Datasette, token: str | None) -> Any:
-    """Datasette's app behind the read-only guard and, with a token, the token guard."""
-    app: Any = ReadOnlyGuard(ds.app())
+    """Datasette's app behind the read-only and pages guards and, with a token, the token
+    guard."""
+    app: Any = ReadOnlyGuard(PagesGuard(ds.app()))
     return TokenGuard(app, token) if token else app
 
 

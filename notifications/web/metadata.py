@@ -1,6 +1,8 @@
 """Swedish titles, descriptions, facets and the canned queries of the web view (Datasette
-metadata). Datasette's own controls (Export, rows, Facets) stay in English: Datasette < 1.0
-has no translations; every title, description and column the data has is Swedish."""
+metadata). Datasette < 1.0 has no translations: its own words (crumbs, counts, export links,
+filters, facets, pagination, errors) are replaced by the Swedish templates in ``templates/``
+(:mod:`notifications.web.svenska`); the canned queries hide their SQL (``hide_sql``), which
+users cannot edit or run anyway."""
 
 from __future__ import annotations
 
@@ -93,8 +95,9 @@ QUERIES: dict[str, dict[str, Any]] = {
     },
     "andringar_mellan_korningar": {
         "title": "Ändringar mellan två körningar",
-        "description": "Alla ändringsposter efter körningen fran till och med körningen till "
+        "description": "Alla ändringsposter efter körningen Från till och med körningen Till "
                        "(körningarnas id står under Körningar).",
+        "parametrar": {"fran": "Från körning (id)", "till": "Till och med körning (id)"},
         "sql": "SELECT korning, per, organisation, bevakning, andring, status, frist, klar "
                "FROM andringar WHERE seq > (SELECT slutrad FROM korningar WHERE korning = :fran) "
                "AND seq <= (SELECT slutrad FROM korningar WHERE korning = :till) ORDER BY seq",
@@ -104,7 +107,7 @@ QUERIES: dict[str, dict[str, Any]] = {
         "description": "Påminnelser som inte skickades eftersom texten innehöll ett personnummer "
                        "(numret visas aldrig).",
         "sql": "SELECT id, organisation, mottagare, roll, amne, fel, skapad, korning FROM utkorg "
-               "WHERE status = 'blocked' ORDER BY id",
+               "WHERE status = 'stoppad' ORDER BY id",
     },
 }
 
@@ -131,6 +134,7 @@ def metadata(chain: dict[str, Any], warn_days: int) -> dict[str, Any]:
             '<p><a href="/-/sidor">Sidor per roll eller adress</a> (öppna bevakningar, de '
             "kommande 30 dagarna, riskkartan och kalenderflödet).</p>"),
         "databases": {DB: {"title": "Revisionsloggen och bevakningarna", "allow_sql": False,
-                           "tables": TABLES, "queries": QUERIES}},
+                           "tables": TABLES,
+                           "queries": {k: {**q, "hide_sql": True} for k, q in QUERIES.items()}}},
         "plugins": {PLUGIN: {"chain": chain, "warn_days": warn_days}},
     }

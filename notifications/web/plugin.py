@@ -8,17 +8,22 @@ Routes: ``/-/sidor`` (every role and address with findings), ``/-/sida/KOMMUN/NÃ
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
 from datasette import hookimpl
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import Base400, Response
+from datasette.views.base import DatasetteError
 
 from notifications.calendar import build_feed
 from notifications.published import for_recipient
 from notifications.web.metadata import DB, PLUGIN
 from notifications.web.pages import WEEKDAYS, calendar_grid, heat_map, open_findings
 from notifications.web.snapshot import VIEWS
+from notifications.web.svenska import TEMPLATE_VARS, error, number
+
+log = logging.getLogger(__name__)
 
 
 @hookimpl
@@ -37,8 +42,37 @@ def _settings(datasette: Any) -> dict[str, Any]:
 
 
 @hookimpl
+def prepare_jinja2_environment(env: Any) -> None:
+    """The Swedish helpers of the templates (every page, error pages too)."""
+    env.globals.update(TEMPLATE_VARS)
+    env.filters["tal"] = number
+
+
+@hookimpl
 def extra_template_vars(datasette: Any) -> dict[str, Any]:
     return {"kedja": _settings(datasette).get("chain", {})}
+
+
+@hookimpl
+def handle_exception(datasette: Any, request: Any, exception: Exception) -> Any:
+    """Every error page in Swedish, with the banner and the crumbs. A page that is not there
+    or not allowed (4xx) is no fault and logs nothing (Datasette's own handler, which
+    :func:`notifications.web.app.datasette` unregisters, printed a page of traceback for each
+    404); a fault (5xx) is logged with its traceback as an internal fault."""
+    client = isinstance(exception, Base400 | DatasetteError)
+    status = int(getattr(exception, "status", 500)) if client else 500
+    if status >= 500:
+        log.error("internt fel i granskningsvyn (%s): %s", request.path, exception,
+                  exc_info=exception)
+
+    async def inner() -> Response:
+        if request.path.endswith(".json"):
+            return Response.json({"ok": False, "status": status, "error": error(status)[1]},
+                                 status=status)
+        html = await datasette.render_template("error.html", {"status": status}, request=request)
+        return Response.html(html, status=status)
+
+    return inner
 
 
 async def _rows(datasette: Any, org: str) -> list[dict[str, Any]]:

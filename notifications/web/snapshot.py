@@ -43,6 +43,16 @@ def _f(path: str, column: str = "payload") -> str:
     return f"(CASE WHEN json_valid({column}) THEN json_extract({column}, '{path}') END)"
 
 
+#: the codes the log and the outbox keep, as the views show them
+OPS_SV = {"new": "ny", "changed": "ändrad", "removed": "borttagen"}
+OUTBOX_SV = {"pending": "väntar", "sent": "skickad", "failed": "misslyckad", "blocked": "stoppad"}
+
+
+def _sv(expr: str, words: dict[str, str]) -> str:
+    """``expr``'s code in Swedish (an unknown code as it is)."""
+    return f"(CASE {expr} {' '.join(f'WHEN {k!r} THEN {v!r}' for k, v in words.items())} ELSE {expr} END)"
+
+
 #: name → SQL of the views the web view serves (every other table is refused).
 VIEWS: dict[str, str] = {
     "bevakningar": f"SELECT {', '.join(c for c in COLUMNS if c not in ('adresser', 'oppen'))} "
@@ -65,7 +75,8 @@ VIEWS: dict[str, str] = {
     "andringar": f"""
         SELECT a.seq, a.run_id AS korning, {_f('$.as_of', 'r.payload')} AS per,
           {_f('$.org', 'a.payload')} AS organisation, {_f('$.id', 'a.payload')} AS bevakning,
-          {_f('$.op', 'a.payload')} AS andring, coalesce(s.status, {_f('$.status', 'a.payload')}) AS status,
+          {_sv(_f('$.op', 'a.payload'), OPS_SV)} AS andring,
+          coalesce(s.status, {_f('$.status', 'a.payload')}) AS status,
           {_f('$.due_on', 'a.payload')} AS frist, {_f('$.done_on', 'a.payload')} AS klar,
           {_f('$.rule_id', 'a.payload')} AS regel
         FROM audit_log a JOIN audit_log r ON r.run_id = a.run_id AND r.kind = 'run'
@@ -73,16 +84,18 @@ VIEWS: dict[str, str] = {
         WHERE a.kind = 'finding' AND {_f('$.op', 'a.payload')} IS NOT NULL""",
     "beslutsposter": f"""
         SELECT seq, run_id AS korning, {_f('$.org')} AS organisation,
-          {_f('$.finding_id')} AS bevakning, {_f('$.op')} AS andring, {_f('$.as_of')} AS per,
+          {_f('$.finding_id')} AS bevakning, {_sv(_f('$.op'), OPS_SV)} AS andring, {_f('$.as_of')} AS per,
           {_f('$.rule.id')} AS regel, {_f('$.rule.version')} AS version,
           substr({_f('$.rule.revision')}, 1, 12) AS revision, {_f('$.input.fact_type')} AS faktatyp,
           {_f('$.input.key')} AS nyckel, {_f('$.input.fields')} AS fakta,
-          {_f('$.derived')} AS harlett, {_f('$.result.status')} AS utfall,
+          {_f('$.derived')} AS harlett,
+          coalesce(s.status, {_f('$.result.status')}) AS utfall,
           {_f('$.result.due_on')} AS frist, {_f('$.masked')} AS maskerat, {_f('$.policy')} AS policy
-        FROM audit_log WHERE kind = 'decision'""",
+        FROM audit_log LEFT JOIN _statusar s ON s.kod = {_f('$.result.status')}
+        WHERE kind = 'decision'""",
     "utkorg": "SELECT id, org AS organisation, recipient AS mottagare, role AS roll, subject AS amne, "
-              "status, attempts AS forsok, last_error AS fel, created_at AS skapad, sent_at AS skickad, "
-              "run_id AS korning, as_of AS per FROM _utkorg",
+              f"{_sv('status', OUTBOX_SV)} AS status, attempts AS forsok, last_error AS fel, "
+              "created_at AS skapad, sent_at AS skickad, run_id AS korning, as_of AS per FROM _utkorg",
     "regler": "SELECT * FROM _regler",
 }
 
