@@ -204,6 +204,8 @@ def test_no_fuzzed_personnummer_leaves_through_any_channel(
                 bevaka.ok("ics", "--role", "h0@kommun.example", "--out", str(ics)).output)
     leaks.check("kalender", ics.read_text("utf-8"))
     leaks.check("lagrad (databasen)", _db_text(bevaka.db_path, STORED))
+    for anchor in tmp_path.glob("*.anchor"):  # the audit log's head, beside the database
+        leaks.check("ankare", anchor.read_text("utf-8"))
     assert bevaka.ok("audit", "verify").exit_code == 0
 
     app = App(load_config(config), bevaka.db_path)
