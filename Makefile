@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := demo-out
 
-.PHONY: demo test lint venv clean bench bench-1m docs sysdeps
+.PHONY: demo test lint venv clean bench bench-1m docs sysdeps reliability
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 or 3.12 is needed (set PY=python3.12 to use 3.12)."; exit 1; }
@@ -44,6 +44,10 @@ test: $(STAMP) sysdeps
 	$(BIN)/mypy bevaka engine facts notifications
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# The reliability campaign at its full size (tests/reliability; make test runs it at CI size).
+reliability: $(STAMP) sysdeps
+	BEVAKA_RELIABILITY=full $(BIN)/python -m pytest -s tests/reliability
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

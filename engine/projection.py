@@ -23,6 +23,7 @@ from engine.rules.recipients import resolve
 from engine.rules.schema import SEVERITIES
 from engine.rules.valuetypes import model_types
 from facts.orgs import DEFAULT_ORG
+from facts.personnummer import PERSONNUMMER_REMOVED, replace_personnummer
 from facts.types import FACT_TYPES
 
 
@@ -154,8 +155,10 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date,
 
     def render() -> str:
         # only the names the template uses: a smaller context renders faster
-        return lr.render({k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names},
-                         row["id"])
+        # a why text that quotes a fact's free text never carries a personnummer out
+        return replace_personnummer(
+            lr.render({k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names},
+                      row["id"]), PERSONNUMMER_REMOVED)
 
     finding._render_why = render
     return finding
