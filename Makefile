@@ -45,7 +45,7 @@ test: $(STAMP) sysdeps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-# The reliability campaign at its full size (tests/reliability; make test runs it smaller).
+# The reliability campaign at its full size (tests/reliability; make test runs it at CI size).
 reliability: $(STAMP) sysdeps
 	BEVAKA_RELIABILITY=full $(BIN)/python -m pytest -s tests/reliability
 

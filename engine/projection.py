@@ -24,6 +24,7 @@ from engine.rules.recipients import resolve
 from engine.rules.schema import SEVERITIES
 from engine.rules.valuetypes import model_types
 from facts.orgs import DEFAULT_ORG
+from facts.personnummer import PERSONNUMMER_REMOVED, replace_personnummer
 from facts.types import FACT_TYPES
 
 log = logging.getLogger(__name__)
@@ -161,13 +162,15 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date,
     def render() -> str:
         # only the names the template uses: a smaller context renders faster
         try:
-            return lr.render({k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names},
+            text = lr.render({k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names},
                              row["id"])
         except WhyError as exc:
             if strict:
                 raise
             log.warning("%s", exc)
-            return f"(Förklaringen kunde inte skrivas: {exc})"
+            text = f"(Förklaringen kunde inte skrivas: {exc})"
+        # a why text that quotes a fact's free text never carries a personnummer out
+        return replace_personnummer(text, PERSONNUMMER_REMOVED)
 
     finding._render_why = render
     return finding
