@@ -45,11 +45,9 @@ test: $(STAMP) sysdeps
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
-# The reliability campaign (tests/reliability) at full size: crash, SMTP-fault, catch-up and
-# race trials with fixed seeds; each prints its figure ("[reliability] name: N trials, F
-# failures"). make test runs the same trials at CI size.
+# The reliability campaign at its full size (tests/reliability; make test runs it at CI size).
 reliability: $(STAMP) sysdeps
-	BEVAKA_RELIABILITY=full $(BIN)/python -m pytest tests/reliability -s -q
+	BEVAKA_RELIABILITY=full $(BIN)/python -m pytest -s tests/reliability
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -16,9 +16,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from engine.rules.library import shipped_packs_dir
+from engine.rules.valuetypes import suggest
 from facts.errors import UserError
 from facts.orgs import DEFAULT_ORG, check_org
-from facts.validation import message
+from facts.pydantic_sv import message_sv
 
 
 class ConfigError(UserError):
@@ -235,26 +236,106 @@ class Config(_Section):
 
 
 def load_config(path: str | Path | None = None) -> Config:
-    """Load ``path`` (or ``BEVAKA_CONFIG``, or ``./config.toml``; defaults if none exists)."""
+    """Load ``path`` (or ``BEVAKA_CONFIG``, or ``./config.toml``; defaults if none exists).
+
+    Every problem is one :class:`ConfigError` line naming the file and the line or key: a
+    file that is missing (when it was named), unreadable or not UTF-8, TOML that does not
+    parse, an unknown key, a value of the wrong type."""
     chosen = path or os.environ.get("BEVAKA_CONFIG")
     file = Path(chosen) if chosen else Path("config.toml")
     if not file.exists():
         if chosen:
-            raise ConfigError(f"{file}: konfigurationsfilen finns inte")
+            raise ConfigError(f"{file}: konfigurationsfilen finns inte (angiven med --config "
+                              "eller BEVAKA_CONFIG); "
+                              "rätta sökvägen eller kopiera config.toml från bevaka")
         return Config(base_dir=Path.cwd())
+    text = _read(file)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        where = re.search(r"line (\d+), column (\d+)", str(exc))
-        at = f":{where.group(1)}: kolumn {where.group(2)}:" if where else ":"
-        raise ConfigError(f"{file}{at} ogiltig TOML; kontrollera citattecken, = och "
-                          "[rubriker]") from None
+        raise ConfigError(_toml_problem(file, text, str(exc))) from None
     try:
         return Config(**data, base_dir=file.resolve().parent)
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        if err.get("type") == "extra_forbidden":
-            raise ConfigError(f"{file}: [{key}] okänd inställning; se den kommenterade mallen "
-                              "som bevaka init skriver") from None
-        raise ConfigError(f"{file}: [{key}] {message(err)}") from None
+        loc = tuple(str(p) for p in err["loc"])
+        key = ".".join(p if re.fullmatch(r"[A-Za-z0-9_-]+", p) else f'"{p}"' for p in loc)
+        line = _key_line(text, loc)
+        where = f"{file}:{line}" if line else str(file)
+        if err["type"] == "extra_forbidden":
+            hint = _suggest(loc) or "; se den kommenterade mallen som bevaka init skriver"
+            raise ConfigError(f"{where}: [{key}] okänd inställning{hint}") from None
+        raise ConfigError(f"{where}: [{key}] {message_sv(err)}") from None
+
+
+def _read(file: Path) -> str:
+    try:
+        raw = file.read_bytes()
+    except IsADirectoryError:
+        raise ConfigError(f"{file}: är en mapp, inte en konfigurationsfil") from None
+    except OSError as exc:
+        raise ConfigError(f"{file}: konfigurationsfilen kan inte läsas ({exc.strerror or exc})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{file}:{line}: filen är inte UTF-8; spara den som UTF-8") from None
+
+
+_TOML_SV = [
+    ("Invalid value", "ett värde saknas eller är ogiltigt (text ska stå inom \"…\")"),
+    ("Cannot overwrite a value", "samma nyckel står två gånger"),
+    ("Cannot declare", "samma tabell [ … ] står två gånger"),
+    ("Expected ']' at the end of a table declaration", "en tabellrubrik [ … ] är inte stängd"),
+    ("Unterminated string", "en text saknar sitt avslutande citattecken"),
+    ("Expected '=' after a key", "likhetstecken saknas efter nyckeln (nyckel = värde)"),
+    ("Expected newline or end of document after a statement", "något står efter värdet på "
+     "samma rad (datum skrivs ÅÅÅÅ-MM-DD, text inom \"…\")"),
+    ("Invalid statement", "raden är varken nyckel = värde eller en tabellrubrik [ … ]"),
+    ("Unescaped '\\'", "ett ensamt \\ i en text (skriv \\\\ eller använd '…')"),
+    ("Illegal character", "ett tecken som inte får stå i en TOML-fil"),
+]
+
+
+def _toml_problem(file: Path, text: str, message: str) -> str:
+    m = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    where = f"{file}:{m[1]}:{m[2]}" if m else f"{file}:{text.count(chr(10)) + 1}"
+    bare = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", message)
+    for english, swedish in _TOML_SV:
+        if bare.startswith(english):
+            return f"{where}: ogiltig TOML: {swedish}"
+    return f"{where}: ogiltig TOML ({bare})"
+
+
+def _key_line(text: str, loc: tuple[str, ...]) -> int | None:
+    """The line of key ``loc`` (``("smtp", "port")``) in the TOML text, or of its table."""
+    table: tuple[str, ...] = ()
+    best: int | None = None
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if line.startswith("["):
+            table = tuple(_parts(line.strip("[] ")))
+            if table == loc[: len(table)] and best is None:
+                best = n
+            continue
+        if "=" in line and not line.startswith("#"):
+            key = (*table, *_parts(line.split("=", 1)[0]))
+            if key == loc[: len(key)] and len(key) > len(table):
+                return n
+    return best
+
+
+def _parts(key: str) -> list[str]:
+    return [p.strip().strip('"').strip("'") for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', key.strip())]
+
+
+def _suggest(loc: tuple[str, ...]) -> str:
+    model: Any = Config
+    for part in loc[:-1]:
+        field = getattr(model, "model_fields", {}).get(part)
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ""
+        model = annotation
+    names = [n for n in getattr(model, "model_fields", {}) if n != "base_dir"]
+    return suggest(loc[-1], names) if names else ""

@@ -71,11 +71,22 @@ def mask(values: dict[str, Any], masked: set[str]) -> dict[str, Any]:
         if k in MASK_POLICY:
             masked.add(k)
             continue
-        if isinstance(v, str) and find_personnummer(v):
+        if isinstance(v, str | list | dict) and _holds_personnummer(v):
             masked.add(k)
             v = PERSONNUMMER_MASK
         out[k] = v
     return out
+
+
+def _holds_personnummer(value: Any) -> bool:
+    """True if a text anywhere inside a list or mapping holds a personnummer."""
+    if isinstance(value, str):
+        return bool(find_personnummer(value))
+    if isinstance(value, dict):
+        return any(_holds_personnummer(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_personnummer(v) for v in value)
+    return False
 
 
 def looked_up(lr: LoadedRule) -> dict[str, str]:

@@ -198,7 +198,9 @@ def refresh(db: Database, ruleset: RuleSet, org: str = DEFAULT_ORG,
         try:
             done[lr.key] = _one(db, lr, ft, lookups, full, since, rev, plan)
         except Exception as exc:  # noqa: BLE001 - one rule's failure must not stop the others
-            log.warning("regeln %s misslyckades för %s", lr.key, org, exc_info=True)
+            # one line for the operator; the traceback only when debugging (it is no user's)
+            log.warning("regeln %s misslyckades för %s: %s", lr.key, org, _reason(exc))
+            log.debug("regeln %s misslyckades", lr.key, exc_info=True)
             failed.append(FailedRule(org, lr.rule.id, lr.key, str(lr.path), _reason(exc)))
     return done
 

@@ -8,6 +8,7 @@ listed (from ``start_on`` to ``end_on``).
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, timedelta
 from functools import cache
 from typing import Any
@@ -23,7 +24,10 @@ from engine.rules.recipients import resolve
 from engine.rules.schema import SEVERITIES
 from engine.rules.valuetypes import model_types
 from facts.orgs import DEFAULT_ORG
+from facts.personnummer import PERSONNUMMER_REMOVED, replace_personnummer
 from facts.types import FACT_TYPES
+
+log = logging.getLogger(__name__)
 
 
 def status_of(due: date, done: date | None, as_of: date) -> tuple[Status, int | None, int]:
@@ -104,9 +108,12 @@ def bump(severity: str) -> str:
 
 
 def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date,
-                 basis_cache: dict[tuple[Any, ...], list[str]] | None = None) -> Finding:
+                 basis_cache: dict[tuple[Any, ...], list[str]] | None = None,
+                 strict: bool = False) -> Finding:
     """One row of ``deadlines`` as a finding as of ``as_of``; its why text is rendered when it
-    is first read (:attr:`Finding.why`)."""
+    is first read (:attr:`Finding.why`). A why that cannot be written for this finding's values
+    raises :class:`WhyError` when ``strict``; otherwise the text says so, naming the rule file
+    and line (and the failure is logged), so one odd row never stops a command's output."""
     ctx = json.loads(row["context"])
     env = _context_env(lr, ctx)
     spec = lr.rule.finding
@@ -154,8 +161,16 @@ def make_finding(lr: LoadedRule, row: dict[str, Any], as_of: date,
 
     def render() -> str:
         # only the names the template uses: a smaller context renders faster
-        return lr.render({k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names},
-                         row["id"])
+        try:
+            text = lr.render({k: builtin[k] if k in builtin else env.get(k) for k in lr.why_names},
+                             row["id"])
+        except WhyError as exc:
+            if strict:
+                raise
+            log.warning("%s", exc)
+            text = f"(Förklaringen kunde inte skrivas: {exc})"
+        # a why text that quotes a fact's free text never carries a personnummer out
+        return replace_personnummer(text, PERSONNUMMER_REMOVED)
 
     finding._render_why = render
     return finding
@@ -178,8 +193,8 @@ def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int,
     valid that day (except the rule keys in ``skip``: rules that failed this run).
 
     A rule whose why text cannot be written (tried on its first finding; the rest are written
-    when read) is appended to ``failed`` and left out (without a ``failed`` list the error is
-    raised)."""
+    when read, and one that fails then says so in its text) is appended to ``failed`` and left
+    out (without a ``failed`` list the error is raised)."""
     window = (as_of - timedelta(days=window_days)).isoformat()
     d = as_of.isoformat()
     findings: list[Finding] = []
@@ -189,10 +204,11 @@ def project(db: Database, ruleset: RuleSet, as_of: date, window_days: int,
             continue
         cur = db.execute(_LISTED, {"org": org, "key": lr.key, "d": d, "window": window})
         names_ = [c[0] for c in cur.description]
-        found = [make_finding(lr, dict(zip(names_, values, strict=True)), as_of, basis)
-                 for values in cur.fetchall()]
+        cur_rows = [dict(zip(names_, values, strict=True)) for values in cur.fetchall()]
+        found = [make_finding(lr, row, as_of, basis) for row in cur_rows]
         try:  # a template that cannot be written at all fails its rule in this run
             if found:
+                found[0] = make_finding(lr, cur_rows[0], as_of, basis, strict=True)
                 found[0].why  # noqa: B018 - rendered to find out
         except WhyError as exc:
             if failed is None:

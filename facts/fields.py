@@ -28,7 +28,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticUndefined
 
 from facts.dates import parse_date
-from facts.personnummer import is_personnummer
+from facts.personnummer import contains_personnummer
 from facts.vocabulary import NO_WORDS, SPACES, YES_WORDS, month_number
 
 MISSING = "värde saknas"
@@ -149,12 +149,15 @@ def _opt_text(value: Any) -> str | None:
 
 
 def text(missing: str = MISSING) -> BeforeValidator:
-    """Required text: an empty cell is rejected with ``missing``; numbers read as text."""
+    """Required text: an empty cell is rejected with ``missing``; numbers read as text. Such a
+    field names something (an id, a plan, a committee, a title) and may hold no personnummer."""
 
     def check(value: Any) -> str:
         text = _opt_text(value)
         if text is None:
             raise ValueError(missing)
+        if contains_personnummer(text):
+            raise ValueError("innehåller ett personnummer; ta bort det")
         return text
 
     return BeforeValidator(memoised(check))
@@ -167,20 +170,24 @@ _ROLE = re.compile(r"^[a-zåäö0-9_.-]+$")
 
 
 def check_case_ref(value: Any) -> str:
-    """A case reference (diarienummer), never a personnummer or samordningsnummer."""
+    """A case reference (diarienummer) that holds no personnummer or samordningsnummer."""
     # a text cell (the usual case, a million times per register) is just stripped
     text = (value.strip() or None) if type(value) is str else text_cell(blank_to_none(value))
     if text is None:
         raise ValueError("ärendenummer saknas")
     text = str(text).strip()
-    if is_personnummer(text):
+    if contains_personnummer(text):
         raise ValueError("ser ut som ett personnummer; använd ärendets diarienummer")
     return text
 
 
 def check_recipient(value: Any) -> str:
-    """An e-mail address or a role key from config.toml [roles], both in lower case."""
+    """An e-mail address or a role key from config.toml [roles], both in lower case; never
+    one that holds a personnummer (an officer field is no place for the client's number)."""
     text = str(text_cell(value)).strip()
+    if contains_personnummer(text):
+        raise ValueError("innehåller ett personnummer; ange en rollnyckel (t.ex. "
+                         "handlaggare_ao) eller en e-postadress")
     if _EMAIL.match(text):
         return text.lower()
     key = text.lower()

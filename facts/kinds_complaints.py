@@ -10,7 +10,6 @@ reminder; a summary containing a valid personnummer is rejected.
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Any
 
@@ -29,14 +28,9 @@ from facts.fields import (
     text_cell,
     yes_no,
 )
-from facts.models import Fact, looks_like_personnummer
+from facts.models import Fact
+from facts.personnummer import contains_personnummer
 from facts.types import FactType, register
-
-_PNR_CANDIDATE = re.compile(r"(?<!\d)(?:\d{6}|\d{8})[-+ ]?\d{4}(?!\d)")
-
-
-def contains_personnummer(text: str) -> bool:
-    return any(looks_like_personnummer(m.group()) for m in _PNR_CANDIDATE.finditer(text))
 
 
 class ComplaintKind(StrEnum):

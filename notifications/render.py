@@ -16,7 +16,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
 
 from engine.config import Config
 from engine.findings import STATUS_SV, Status
@@ -26,7 +27,7 @@ __all__ = ["Rendered", "build_message", "digest_key", "render_digest", "late_not
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-_env = Environment(
+_env = SandboxedEnvironment(  # templates only read what they are given
     loader=FileSystemLoader(TEMPLATES),
     undefined=StrictUndefined,
     autoescape=lambda name: bool(name and name.endswith((".html", ".html.j2"))),

@@ -101,7 +101,7 @@ def test_report_files(bevaka: Bevaka) -> None:
     assert sum(sum(v) for v in counts.values()) == 4
     assert sum(v[0] for k, v in counts.items() if k[0] == "LSS") == 2
 
-    with (out / "ivo-2024Q4.csv").open(encoding="utf-8", newline="") as fh:
+    with (out / "ivo-2024Q4.csv").open(encoding="utf-8-sig", newline="") as fh:
         table = list(csv.reader(fh, delimiter=";"))
     assert table[0][:4] == ["Lag", "Kategori", "Ärende", "Verksamhet"]
     assert [(r[0], r[1], r[2]) for r in table[1:]] == [

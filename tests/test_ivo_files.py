@@ -116,7 +116,7 @@ def test_three_reports_in_every_format(quarter: Bevaka) -> None:
     assert "Statistikrapport till kommunfullmäktige 2024Q4" in kf
     assert "SoL (2001:453) 16 kap. 6 h §" in kf and "LSS 28 h §" in kf
     assert "Typ av insats Ej verkställda Hemtjänst 1 1 2" in kf
-    with (out / "kf-2024Q4.csv").open(encoding="utf-8", newline="") as fh:
+    with (out / "kf-2024Q4.csv").open(encoding="utf-8-sig", newline="") as fh:
         kf_rows = list(csv.reader(fh, delimiter=";"))
     assert kf_rows[0] == ["Lag", "Uppdelning", "Lista", "Insats eller tid", "Kvinnor", "Män",
                           "Totalt"]
@@ -193,7 +193,7 @@ def test_cells_a_spreadsheet_would_run_are_written_as_text(bevaka: Bevaka) -> No
     cells = {c.value: c for r in ws.iter_rows(min_row=3) for c in r if isinstance(c.value, str)}
     for text in ('=HYPERLINK("http://x")', "+SÄBO", "@IFO", "-1+2"):
         assert cells[text].data_type == "s", text
-    with (out / "ivo-2024Q4.csv").open(encoding="utf-8", newline="") as fh:
+    with (out / "ivo-2024Q4.csv").open(encoding="utf-8-sig", newline="") as fh:
         table = list(csv.reader(fh, delimiter=";"))
     values = {v for r in table[1:] for v in r}
     assert {"'=HYPERLINK(\"http://x\")", "'+SÄBO", "'@IFO", "'-1+2"} <= values

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.se import personnummer
@@ -90,6 +90,8 @@ def test_never_crashes(text: str) -> None:
 @settings(max_examples=300)
 @given(edge, valid_pnr(), tail)
 def test_finds_every_embedded_pnr(before: str, pnr: str, after: str) -> None:
+    # letters on both sides make it part of a word, a hash or a run id (facts.personnummer)
+    assume(not (before[-1:].isalpha() and after[:1].isalpha()))
     assert pnr in find_personnummer(before + pnr + after)
     with pytest.raises(PersonalDataError):
         assert_no_personal_data(before + pnr + after)

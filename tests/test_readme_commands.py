@@ -81,6 +81,9 @@ def test_the_section_has_the_commands() -> None:
 def test_a_readme_command_runs_against_the_demo_database(demo: Path, line: str,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     args = shlex.split(line)[1:]
+    redirect = args.index(">>") if ">>" in args else None  # the shell's append, not an argument
+    saved = args[redirect + 1] if redirect is not None else None
+    args = args[:redirect] if redirect is not None else args
     if args[0] in LONG_RUNNING:
         pytest.skip(f"bevaka {args[0]} runs until stopped; tested in its own test file")
     db = demo / "bevaka.db"
@@ -93,3 +96,5 @@ def test_a_readme_command_runs_against_the_demo_database(demo: Path, line: str,
     result = CliRunner().invoke(cli, args)
     assert "Traceback" not in result.output
     assert result.exit_code == 0, f"{line}\n{result.output}"
+    if saved is not None:  # what the line appends is what a later line reads back
+        (demo / saved).open("a", encoding="utf-8").write(result.output)

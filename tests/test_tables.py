@@ -107,8 +107,9 @@ def test_a_bad_cell_is_reported_with_its_position(tmp_path: Path, old: str, new:
 
 
 def test_outputs_are_names_the_rule_does_not_have(tmp_path: Path) -> None:
+    # the row with an area input cell loses it (two area keys in one row are a YAML error)
     rules = _rule(tmp_path, text=RULE.replace("outputs: [colour, score]", "outputs: [colour, area]")
-                  .replace("score: ", "area: "))
+                  .replace('area: "\'A\', \'B\'", ', "").replace("score: ", "area: "))
     with pytest.raises(RuleLoadError) as exc:
         load_rules(rules)
     assert any("'area' finns redan som fält" in p for p in exc.value.problems)

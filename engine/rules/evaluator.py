@@ -96,7 +96,11 @@ def evaluate(node: ast.Node, env: dict[str, Any], lookups: Lookups | None = None
         v = evaluate(node.operand, env, lookups)
         if v is None:
             return None
-        return (not v) if node.op == "not" else -v
+        if node.op == "not":
+            return not v
+        if not isinstance(v, int | float) or isinstance(v, bool):
+            raise EvalError(f"minustecken kräver ett tal, inte {_show(v)}")
+        return -v
     if isinstance(node, ast.IsNull):
         v = evaluate(node.operand, env, lookups)
         return (v is not None) if node.negated else (v is None)
@@ -129,22 +133,41 @@ def _binary(node: ast.Binary, env: dict[str, Any], lookups: Lookups | None) -> A
     if node.op in ("+", "-", "*", "/"):
         if a is None or b is None:
             return None
-        if isinstance(b, Duration) and isinstance(a, date):
-            return b.apply(a, -1 if node.op == "-" else 1)
-        if node.op == "+":
-            result = a + b
-        elif node.op == "-":
-            result = a - b
-        elif node.op == "*":
-            result = a * b
-        elif b == 0:
-            return None
-        else:
-            result = a / b
+        try:
+            result = _arithmetic(node.op, a, b)
+        except OverflowError:  # a date before year 1 or after 9999: no such date
+            raise EvalError(f"{_show(a)} {node.op} {_show(b)} ger inget datum eller tal som "
+                            "finns (utanför år 1–9999?)") from None
+        except (TypeError, ValueError):
+            if isinstance(a, date) and isinstance(b, Duration):  # year 835352 is out of range
+                raise EvalError(f"{_show(a)} {node.op} {_show(b)} ger inget datum som finns "
+                                "(utanför år 1–9999?)") from None
+            raise EvalError(f"kan inte räkna {_show(a)} {node.op} {_show(b)}") from None
         if isinstance(result, float) and not math.isfinite(result):
             return None  # a float overflow has no value, as x / 0 has none
         return result
     return compare(node.op, a, b)
+
+
+def _arithmetic(op: str, a: Any, b: Any) -> Any:
+    if isinstance(b, Duration) and isinstance(a, date):
+        return b.apply(a, -1 if op == "-" else 1)
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        if isinstance(a, str | list) or isinstance(b, str | list):
+            raise TypeError("repetition")  # 'x' * 10**9 would fill the memory
+        return a * b
+    return None if b == 0 else a / b
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, Duration):
+        return f"{v.count} {v.unit}"
+    text = repr(v.isoformat() if isinstance(v, date) else v)
+    return text if len(text) <= 60 else text[:60] + "…"
 
 
 def _call(node: ast.Call, env: dict[str, Any], lookups: Lookups | None) -> Any:
@@ -160,7 +183,18 @@ def _call(node: ast.Call, env: dict[str, Any], lookups: Lookups | None) -> Any:
         if lookups is None:
             raise EvalError(f"{node.func} behöver tillgång till andra fakta")
         return fn.impl(CallContext(lookups, env, holds), *args, **kwargs)
-    return fn.impl(*args, **kwargs)
+    try:
+        return fn.impl(*args, **kwargs)
+    except OverflowError:
+        raise EvalError(f"{node.func}(…) ger inget datum eller tal som finns (utanför år "
+                        "1–9999?)") from None
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        if isinstance(exc, EvalError):
+            raise
+        if type(exc).__module__.split(".")[0] in ("engine", "facts"):  # our own, in Swedish
+            raise EvalError(str(exc)) from None
+        shown = ", ".join(_show(a) for a in args)
+        raise EvalError(f"{node.func}({shown}) kan inte räknas ut") from None
 
 
 def holds(node: ast.Node, env: dict[str, Any], lookups: Lookups | None = None) -> bool:

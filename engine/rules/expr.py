@@ -381,7 +381,24 @@ def parse(text: str) -> Node:
     """Parse one expression. Raises :class:`ExprError` with line and column on bad input."""
     if not isinstance(text, str):
         raise ExprError("uttrycket ska vara text", "", 0)
-    return _Parser(text).parse()
+    node = _Parser(text).parse()
+    _check_depth(node, text)
+    return node
+
+
+MAX_TREE_DEPTH = 2 * MAX_DEPTH  # a chain a + b + c … nests without brackets
+
+
+def _check_depth(node: Node, text: str) -> None:
+    """Refuse a tree deeper than the evaluator and the type checker can follow (a chain of
+    hundreds of ``+`` or ``and`` nests one level per operator)."""
+    stack = [(node, 1)]
+    while stack:
+        n, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise ExprError(f"uttrycket är för långt eller djupt nästlat (högst {MAX_TREE_DEPTH} "
+                            "nivåer); dela upp det i flera derive-värden", text, getattr(n, "pos", 0))
+        stack.extend((c, depth + 1) for c in children(n))
 
 
 def parse_unary_tests(text: str) -> tuple[Test, ...]:

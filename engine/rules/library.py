@@ -11,13 +11,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from engine.rules.loaded import LoadedRule, RuleSet
 from engine.rules.loader import FileLoader, RuleLoadError
+from engine.rules.positions import Positions
 from engine.rules.schema import Pack
-from facts.readers import parse_yaml
+from engine.rules.yamlfile import YamlProblem, read_yaml_file
+from facts.pydantic_sv import message_sv
 
 
 def shipped_packs_dir() -> Path:
@@ -73,9 +74,13 @@ def load_rules(directory: str | Path | Sequence[str | Path], config_params: Any 
             problems.append(f"{meta}:1: pack.yaml saknas (name, title)")
             continue
         try:
-            pack = Pack.model_validate(yaml.safe_load(meta.read_text(encoding="utf-8")))
-        except (ValidationError, yaml.YAMLError) as exc:
-            problems.append(f"{meta}:1: ogiltig pack.yaml: {_first_line(exc)}")
+            _, node, data = read_yaml_file(meta)
+            pack = Pack.model_validate(data)
+        except YamlProblem as exc:
+            problems.append(exc.where(meta))
+            continue
+        except ValidationError as exc:
+            problems.append(_pack_problem(meta, node, exc))
             continue
         packs[pack.name] = pack
         for path in sorted(pack_dir.glob("*.yaml")):
@@ -106,17 +111,18 @@ def reload(lr: LoadedRule, params: dict[str, Any], tables: dict[str, Any]) -> Lo
     return loaded
 
 
-def _first_line(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        e = exc.errors()[0]
-        return f"{'.'.join(map(str, e['loc']))}: {str(e['msg']).removeprefix('Value error, ')}"
-    return str(exc).splitlines()[0]
+def _pack_problem(meta: Path, node: Any, exc: ValidationError) -> str:
+    """The first schema problem of a pack.yaml, at its key's line."""
+    e = exc.errors()[0]
+    loc = tuple(e["loc"])
+    what = "okänd nyckel" if e["type"] == "extra_forbidden" else message_sv(e)
+    return f"{meta}:{Positions(node).line(loc)}: ogiltig pack.yaml: {'.'.join(map(str, loc))}: {what}"
 
 
 def _peek_id(path: Path) -> str | None:
     try:
-        _, data = parse_yaml(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError:
+        _, _, data = read_yaml_file(path)
+    except (YamlProblem, RecursionError):
         return None
     return str(data.get("id")) if isinstance(data, dict) and data.get("id") else None
 

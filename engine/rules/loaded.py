@@ -7,6 +7,7 @@ report's heat map evaluates the risk table for every consequence × likelihood).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,11 @@ from engine.rules.nodes import Node, names
 from engine.rules.recipients import Recipient
 from engine.rules.schema import Pack, Rule
 from engine.rules.tables import DecisionTable
-from engine.rules.templates import render_why
+from engine.rules.templates import render_problem_sv, render_why
 from engine.rules.to_durable import Compiled
 from facts.errors import UserError
+
+log = logging.getLogger(__name__)
 
 
 class WhyError(UserError):
@@ -135,8 +138,9 @@ class LoadedRule:
         try:
             return render_why(self.why, names_)
         except Exception as exc:  # a template error is the rule author's to fix
+            log.debug("why för %s", finding_id, exc_info=True)
             raise WhyError(f"{self.path}:{self.why_line}: why för {finding_id} kunde inte skrivas: "
-                           f"{type(exc).__name__}: {exc}") from None
+                           f"{render_problem_sv(exc)}") from None
 
 
 @dataclass

@@ -14,7 +14,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from engine.rules.expr import ExprError, Node, parse
@@ -25,12 +24,13 @@ from engine.rules.positions import Positions
 from engine.rules.recipients import Recipient, RecipientError, parse_recipient
 from engine.rules.schema import DecisionTableSpec, Rule, TableOverride
 from engine.rules.tables import DecisionTable, build_table
-from engine.rules.templates import WHY_NAMES, TemplateProblem, compile_why
+from engine.rules.templates import WHY_NAMES, TemplateProblem, compile_why, try_render
 from engine.rules.to_durable import CompileError, compile_when
 from engine.rules.typecheck import DURATION_USE, TypeCheckError, infer
 from engine.rules.valuetypes import model_types, suggest, value_type
+from engine.rules.yamlfile import YamlProblem, read_yaml_file
 from facts.errors import UserError
-from facts.readers import parse_yaml
+from facts.pydantic_sv import message_sv
 from facts.types import FACT_TYPES
 
 __all__ = ["WHY_NAMES", "FileLoader", "LoadedRule", "RuleLoadError", "RuleSet"]
@@ -88,36 +88,34 @@ class FileLoader:
         return node
 
     def load(self) -> LoadedRule | None:
-        text = self.path.read_text(encoding="utf-8")
         try:
-            node, data = parse_yaml(text)
+            text, node, data = read_yaml_file(self.path)
             self.pos = Positions(node, text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{mark.line + 1}:{mark.column + 1}" if mark else "1"
-            self.problems.append(f"{self.path}:{where}: ogiltig YAML: {getattr(exc, 'problem', exc)}")
+        except YamlProblem as exc:
+            self.problems.append(exc.where(self.path))
             return None
         if not isinstance(data, dict):
-            self.problems.append(f"{self.path}:1: en regelfil ska vara en mappning")
+            self.problems.append(f"{self.path}:1: en regelfil ska vara en mappning (id, version, "
+                                 "title …)")
             return None
         try:
             rule = Rule.model_validate(data)
         except ValidationError as exc:
             self.schema_errors(exc, ())
             return None
+        except RecursionError:  # an alias that refers to itself (a: &a [*a])
+            self.problems.append(f"{self.path}:1: ett YAML-alias hänvisar till sig självt")
+            return None
         return self.check(rule, text)
 
     def schema_errors(self, exc: ValidationError, base: Path_, prefix: str = "") -> None:
         for e in exc.errors():
             loc = (*base, *e["loc"])
-            msg = str(e["msg"]).removeprefix("Value error, ")
             if e["type"] == "extra_forbidden":
                 known = Rule.model_fields if len(loc) == 1 else {}
                 self.err((*loc, "__key__"), f"{prefix}okänd nyckel {loc[-1]!r}{suggest(str(loc[-1]), known)}")
                 continue
-            if e["type"] == "missing":
-                msg = "saknas"
-            self.err(loc, f"{prefix}{'.'.join(str(p) for p in loc)}: {msg}")
+            self.err(loc, f"{prefix}{'.'.join(str(p) for p in loc)}: {message_sv(e)}")
 
     def check(self, rule: Rule, text: str) -> LoadedRule | None:
         if rule.applies_to not in FACT_TYPES:
@@ -161,7 +159,7 @@ class FileLoader:
             if b.field is not None and scope.get(b.field) not in ("str", "any"):
                 self.err(("legal_basis", i, "field"), f"legal_basis.field: {b.field!r} är inget "
                          f"textfält i {rule.applies_to}{suggest(b.field, scope)}")
-        why, why_names = self.template(rule.finding.why, scope)
+        why, why_names = self.template(rule.finding.why, scope, rule.kind)
         for i, ex in enumerate(rule.examples):
             overrides = {t.name: t for t in ex.tables}
             self.override(tables, scope, overrides, partial(_example_table, i))
@@ -244,7 +242,7 @@ class FileLoader:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 self.err(("tables",), f"{self.origin}, tabellen {name!r}: "
-                         f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
+                         f"{'.'.join(map(str, first['loc']))}: {message_sv(first)}")
         replaced = self.override(out, scope, overrides, None)
         return [replaced.get(t.name, t) for t in out]
 
@@ -290,7 +288,7 @@ class FileLoader:
         return {k: (v.model_dump() if isinstance(v, TableOverride) else v)
                 for k, v in self.table_overrides.items()}
 
-    def template(self, source: str, scope: dict[str, str]) -> tuple[Any, frozenset[str]]:
+    def template(self, source: str, scope: dict[str, str], kind: str) -> tuple[Any, frozenset[str]]:
         try:
             template, used = compile_why(source)
         except TemplateProblem as exc:
@@ -302,7 +300,13 @@ class FileLoader:
         unknown = used - set(scope) - WHY_NAMES
         for name in sorted(unknown):
             self.err(("finding", "why"), f"okänt namn {name!r} i why{suggest(name, [*scope, *WHY_NAMES])}")
-        return (None if unknown else template), used | WHY_NAMES
+        if unknown:
+            return None, used | WHY_NAMES
+        problem = try_render(template, used, scope, kind)
+        if problem is not None:
+            self.err(("finding", "why"), problem)
+            return None, used | WHY_NAMES
+        return template, used | WHY_NAMES
 
 
 def _example_table(i: int, k: int) -> Path_:

@@ -173,7 +173,7 @@ class Example(_Strict):
 
 class Rule(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=1_000_000)  # stored as an SQLite integer, named in keys
     title: str
     description: str = ""
     applies_to: str

@@ -16,11 +16,14 @@ is an error when the rule is loaded, and so is an unknown filter.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 import jinja2
 import jinja2.meta
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.rules.valuetypes import suggest
@@ -46,6 +49,14 @@ def datum(d: Any) -> str:
     return f"{d.day} {MONTHS_SV[d.month - 1]} {d.year}"
 
 
+class HelperError(ValueError):
+    """A helper called wrongly; the message is Swedish and is shown as it is."""
+
+
+class LimitError(SecurityError):
+    """A result the sandbox bounds (``'x' * 10**9``); the message is Swedish."""
+
+
 @jinja2.pass_context
 def i_tid_eller_sent(ctx: jinja2.runtime.Context) -> str:
     """", i tid" when met on time, ", 19 dagar för sent" when met late."""
@@ -60,11 +71,11 @@ def frist_status(ctx: jinja2.runtime.Context, klar: str | None = None, saknas: s
     status = ctx.get("status")
     if status == "resolved":
         if klar is None:
-            raise ValueError("frist_status: klar='…' saknas för en åtgärdad bevakning")
+            raise HelperError("frist_status: klar='…' saknas för en åtgärdad bevakning")
         return f"{klar} {ctx.get('done_on')}{i_tid_eller_sent(ctx)}."
     if status == "overdue":
         if saknas is None:
-            raise ValueError("frist_status: saknas='…' saknas för en försenad bevakning")
+            raise HelperError("frist_status: saknas='…' saknas för en försenad bevakning")
         days = f", {dagar(ctx.get('days_overdue'))} efter {efter}" if efter else ""
         return f"Per {ctx.get('as_of')} {saknas}{days}."
     if status == "due":
@@ -77,15 +88,40 @@ GLOBALS = {"i_tid_eller_sent": i_tid_eller_sent, "frist_status": frist_status}
 HELPERS = frozenset(GLOBALS)
 
 
+MAX_REPEAT = 10_000  # the longest text or list ``*`` may make in a why
+MAX_POWER = 64  # the largest exponent of ``**``
+
+
+class WhyEnvironment(SandboxedEnvironment):
+    """The sandbox, also bounding ``*`` and ``**`` (``'x' * 10**9`` would fill the memory; the
+    operators are intercepted, so neither is folded at compile time either)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any,
+                   right: Any) -> Any:
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
+            raise LimitError(f"exponenten {right} är för stor (högst {MAX_POWER})")
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) and \
+                        len(seq) * n > MAX_REPEAT:
+                    raise LimitError(f"texten eller listan blir för lång (högst {MAX_REPEAT})")
+        return super().call_binop(context, operator, left, right)
+
+
 def environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                               keep_trailing_newline=False)
+    env = WhyEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                         keep_trailing_newline=False)
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
     return env
 
 
 _ENV = environment()
+# Statements a why has no use for: they read other templates (there are none to read).
+_REFUSED = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from … import",
+            nodes.Extends: "extends"}
 
 
 class TemplateProblem(ValueError):
@@ -96,18 +132,121 @@ class TemplateProblem(ValueError):
 
 
 def compile_why(source: str) -> tuple[jinja2.Template, frozenset[str]]:
-    """The compiled template and the names it reads. Raises TemplateProblem."""
+    """The compiled template and the names it reads. Raises TemplateProblem.
+
+    Besides the syntax, an unknown filter, test or helper, a statement a why has no use for
+    (include, import, extends) and any attribute or key that begins with ``_`` (the
+    way out of a sandbox: ``''.__class__``) are refused here."""
     try:
         ast = _ENV.parse(source)
         used = jinja2.meta.find_undeclared_variables(ast)
-    except jinja2.TemplateSyntaxError as exc:
-        message = exc.message or ""
-        if message.startswith("No filter named"):
-            name = message.split("'")[1] if "'" in message else message
-            message = f"okänt filter {name!r}{suggest(name, _ENV.filters)}"
-        raise TemplateProblem(message if message.startswith("okänt") else f"mallfel: {message}",
-                              exc.lineno) from None
-    return _ENV.from_string(source), frozenset(used - HELPERS)
+        _check_ast(ast)
+        template = _ENV.from_string(ast)
+    except jinja2.TemplateSyntaxError as exc:  # TemplateAssertionError too: an unknown filter
+        raise TemplateProblem(_syntax_sv(exc.message or ""), exc.lineno) from None
+    except RecursionError:
+        raise TemplateProblem("mallen är för djupt nästlad") from None
+    return template, frozenset(used - HELPERS)
+
+
+def _check_ast(ast: nodes.Template) -> None:
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Name, nodes.Stmt)):
+        line = getattr(node, "lineno", None)
+        for kind, word in _REFUSED.items():
+            if isinstance(node, kind):
+                raise TemplateProblem(f"{{% {word} %}} används inte i en why-text", line)
+        name = None
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            name = node.arg.value
+        elif isinstance(node, nodes.Name):
+            name = node.name
+        if isinstance(name, str) and name.startswith("_"):
+            raise TemplateProblem(f"{name!r} får inte läsas i en why-text (namn som börjar med "
+                                  "_ är stängda i sandlådan)", line)
+    for node in ast.find_all(nodes.Filter):
+        if node.name in ("attr", "map") and any(
+                isinstance(a, nodes.Const) and str(a.value).startswith("_")
+                for a in [*node.args, *(k.value for k in node.kwargs)]):
+            raise TemplateProblem("attribut som börjar med _ är stängda i sandlådan",
+                                  getattr(node, "lineno", None))
+    for node in ast.find_all(nodes.Call):
+        if isinstance(node.node, nodes.Name) and node.node.name not in GLOBALS \
+                and node.node.name in _ENV.globals:
+            raise TemplateProblem(f"{node.node.name}() används inte i en why-text; "
+                                  f"hjälpfunktionerna är {', '.join(sorted(GLOBALS))}",
+                                  getattr(node, "lineno", None))
+
+
+def _syntax_sv(message: str) -> str:
+    quoted = message.split("'")[1] if message.count("'") >= 2 else message
+    if message.startswith("No filter named"):
+        return f"okänt filter {quoted!r}{suggest(quoted, _ENV.filters)}"
+    if message.startswith("No test named"):
+        return f"okänt test {quoted!r}{suggest(quoted, _ENV.tests)}"
+    if message.startswith("unexpected end of template"):
+        return "mallen tar slut mitt i en {% … %} eller {{ … }} (stängs den?)"
+    if message.startswith("unexpected") or message.startswith("expected token"):
+        return f"mallfel: oväntat tecken ({message})"
+    if message.startswith("Encountered unknown tag"):
+        return f"okänd tagg {quoted!r} (taggarna är if, for, set)"
+    return f"mallfel: {message}"
+
+
+SAMPLES: dict[str, Any] = {"str": "X-1", "date": date(2024, 9, 30), "number": 3, "bool": True,
+                           "list": [], "any": None, "null": None}
+STATUSES = {"deadline": ("upcoming", "due", "overdue", "resolved"), "check": ("passed", "failed"),
+            "measure": ("met", "not_met", "measured")}
+# Failures of a why that no data can avoid: a load error, not a rule failing in a run.
+_ALWAYS = (ZeroDivisionError, OverflowError, SecurityError, RecursionError, MemoryError)
+
+
+def try_render(template: jinja2.Template, used: frozenset[str], scope: dict[str, str],
+               kind: str) -> str | None:
+    """The problem of rendering ``template`` with a typed sample of its names in each status
+    of ``kind``, if it fails whatever the data (``{{ 1/0 }}``); None when it renders (or fails
+    only because of the sample's values: then the data decides, and a run fails that rule)."""
+    sample = {n: SAMPLES.get(scope.get(n, "any")) for n in used}
+    sample.update(as_of=date(2024, 9, 30), due_on=date(2024, 9, 30), done_on=date(2024, 9, 1),
+                  start_on=date(2024, 6, 1), end_on=None, late_days=0, days_overdue=0,
+                  days_left=0, subject="X-1", rule_id="x", rule_title="x", value=None,
+                  target=None, band=None)
+    for status in STATUSES.get(kind, ("upcoming",)):
+        try:
+            render_why(template, {**sample, "status": status, "status_sv": status})
+        except _ALWAYS as exc:
+            return f"why kan inte skrivas: {render_problem_sv(exc)}"
+        except TypeError as exc:
+            if _ARITY.search(str(exc)):  # a filter or helper called wrongly, whatever the data
+                return f"why kan inte skrivas: {render_problem_sv(exc)}"
+        except Exception:  # noqa: BLE001, S112 - depends on the data; a run decides
+            continue
+    return None
+
+
+_ARITY = re.compile(r"positional argument|keyword argument|required argument")
+
+
+def render_problem_sv(exc: BaseException) -> str:
+    """Why rendering failed, in Swedish (the exception's English stays in the debug log)."""
+    if isinstance(exc, ZeroDivisionError):
+        return "division med noll"
+    if isinstance(exc, SecurityError):
+        return f"stoppad av sandlådan ({exc})" if isinstance(exc, LimitError) else "stoppad av sandlådan"
+    if isinstance(exc, OverflowError):
+        return "ett tal eller datum blir för stort"
+    if isinstance(exc, RecursionError | MemoryError):
+        return "mallen är för djupt nästlad eller för stor"
+    if isinstance(exc, jinja2.UndefinedError):
+        return "ett värde saknas, eller har inte det fält eller element mallen läser"
+    if isinstance(exc, TypeError):
+        if _ARITY.search(str(exc)):
+            return "fel antal argument till ett filter eller en hjälpfunktion"
+        return "värden av fel typ (t.ex. text + tal, eller ett tomt värde i en räkning)"
+    if isinstance(exc, HelperError):  # frist_status: klar='…' saknas …
+        return str(exc)
+    return f"ett fel i mallen ({type(exc).__name__})"
 
 
 def render_why(template: jinja2.Template, names: dict[str, Any]) -> str:

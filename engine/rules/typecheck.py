@@ -184,6 +184,13 @@ def _call(node: ast.Call, scope: dict[str, str]) -> str:
         if key not in allowed:
             raise TypeCheckError(f"{node.func} har inget argument {key!r}{suggest(key, allowed)}",
                                  v.pos)
+    if node.func in ("min", "max", "coalesce"):  # one type: max(1, decided_on) has no answer
+        known = [(t, a) for t, a in zip(arg_types, node.args, strict=True)
+                 if t not in ("null", "any")]
+        for t, a in known[1:]:
+            if not compatible(known[0][0], t):
+                raise TypeCheckError(f"{node.func} blandar {known[0][0]} och {t}; alla argument "
+                                     "ska vara av samma typ", a.pos)
     if fn.returns.startswith("arg"):
         idx = int(fn.returns[3:])
         if fn.params and fn.params[-1].startswith("*"):  # coalesce, min, max: the first non-null

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from notifications.privacy import assert_no_personal_data
 
@@ -40,7 +41,7 @@ def sv_date(value: Any, long: bool = False) -> str:
     return f"{d.day} {MONTHS_SV[d.month - 1]} {d.year}" if long else d.isoformat()
 
 
-_ENV = jinja2.Environment(
+_ENV = SandboxedEnvironment(  # templates only read what they are given
     loader=jinja2.PackageLoader("notifications.reports", "templates"),
     autoescape=jinja2.select_autoescape(["html", "j2"]),
     undefined=jinja2.StrictUndefined,

@@ -1,4 +1,6 @@
-"""The one table writer of every report: CSV and XLSX from :class:`Table` objects.
+"""The one table writer of every report: CSV and XLSX, for the committee's papers and the
+IVO quarter's files alike (:mod:`notifications.reports.ivo_tables` lays out its sheets with
+:func:`put_cell` and writes its CSV with :func:`write_csv_rows`).
 
 * **CSV**: UTF-8 with a byte-order mark (so Swedish Excel opens it with å, ä, ö), ``;`` as the
   separator (Swedish Excel's list separator), dates as ISO text, numbers with a decimal comma.
@@ -9,6 +11,10 @@ Both are safe against formula injection (CSV injection, OWASP): a text cell that
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is written as text, prefixed with ``'``
 in CSV and as a string cell (never a formula) in XLSX. Numbers and dates are written as what
 they are.
+
+No personnummer leaves through a table: a committee table that holds one is refused (the
+file is not written); the IVO files, whose free text (reason, area, service) must be shown,
+have it replaced by ``[personnummer borttaget]`` in the cell (``personal_data="clean"``).
 
 Example::
 
@@ -30,14 +36,20 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from facts.personnummer import PERSONNUMMER_REMOVED, replace_personnummer
 from notifications.privacy import assert_no_personal_data
 
-__all__ = ["DANGEROUS", "Column", "Table", "csv_text", "safe_text", "write_csv", "write_xlsx"]
+__all__ = ["CLEANED", "DANGEROUS", "Column", "Table", "clean_text", "csv_cell", "csv_text",
+           "put_cell", "safe_text", "write_csv", "write_csv_rows", "write_xlsx"]
 
 #: The first characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 ColumnType = Literal["text", "date", "number", "int"]
+PersonalData = Literal["refuse", "clean"]
+
+#: What a personnummer in free text becomes in a report that cleans rather than refuses.
+CLEANED = PERSONNUMMER_REMOVED
 
 
 @dataclass(frozen=True)
@@ -82,12 +94,20 @@ def safe_text(text: str) -> str:
     return "'" + text if text.startswith(DANGEROUS) else text
 
 
-def _csv_cell(value: Any) -> str:
+def clean_text(value: Any) -> Any:
+    """A text value with every personnummer replaced by :data:`CLEANED`; others unchanged."""
+    return replace_personnummer(value, CLEANED) if isinstance(value, str) else value
+
+
+def csv_cell(value: Any) -> str:
+    """One value as CSV text: dates ISO, numbers with a decimal comma, text made safe."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "ja" if value else "nej"
-    if isinstance(value, date):
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == datetime.min.time() else value
+    if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, float):
         return (f"{value:.2f}".rstrip("0").rstrip(".") if value != int(value)
@@ -97,24 +117,64 @@ def _csv_cell(value: Any) -> str:
     return safe_text(str(value))
 
 
-def csv_text(table: Table) -> str:
-    """The table as CSV text (without the byte-order mark)."""
+def _csv(headers: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     out = io.StringIO()
     w = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    w.writerow([safe_text(c.header) for c in table.columns])
-    for values in table.values():
-        w.writerow([_csv_cell(v) for v in values])
+    w.writerow([csv_cell(h) for h in headers])
+    for values in rows:
+        w.writerow([csv_cell(v) for v in values])
     return out.getvalue()
+
+
+def csv_text(table: Table) -> str:
+    """The table as CSV text (without the byte-order mark)."""
+    return _csv([c.header for c in table.columns], table.values())
+
+
+def _save_text(text: str, path: str | Path) -> Path:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(text, encoding="utf-8-sig", newline="")
+    return p
 
 
 def write_csv(table: Table, path: str | Path) -> Path:
     """Write ``table`` as UTF-8 CSV with a byte-order mark. Refuses a personnummer."""
     text = csv_text(table)
     assert_no_personal_data(text, where=str(path))
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(text, encoding="utf-8-sig", newline="")
-    return p
+    return _save_text(text, path)
+
+
+def write_csv_rows(path: str | Path, headers: Sequence[Any], rows: Iterable[Sequence[Any]],
+                   personal_data: PersonalData = "refuse") -> Path:
+    """Write plain rows (lists of values) the same way as :func:`write_csv`. ``personal_data``
+    ``"clean"`` replaces a personnummer in a text cell by :data:`CLEANED` (free text a report
+    must show, such as a reason), ``"refuse"`` stops the file."""
+    if personal_data == "clean":
+        rows = [[clean_text(v) for v in r] for r in rows]
+    text = _csv([clean_text(h) if personal_data == "clean" else h for h in headers], rows)
+    assert_no_personal_data(text, where=str(path))
+    return _save_text(text, path)
+
+
+def put_cell(cell: Any, value: Any) -> int:
+    """Set an openpyxl ``cell`` to ``value`` safely: a date as a real date (``ÅÅÅÅ-MM-DD``), a
+    number as a number, anything else as a string cell that is never a formula. Returns the
+    width the value needs."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        value = value.date()
+    if isinstance(value, date):
+        cell.value = value
+        cell.number_format = "yyyy-mm-dd" if not isinstance(value, datetime) else "yyyy-mm-dd hh:mm"
+        return 10
+    if isinstance(value, bool | int | float):
+        cell.value = value
+        return len(str(value))
+    cell.value = str(value)
+    cell.data_type = "s"  # text stays text: never a formula
+    return min(60, len(str(value)))
 
 
 def _sheet_title(title: str, used: set[str]) -> str:
@@ -144,27 +204,13 @@ def write_xlsx(tables: Sequence[Table], path: str | Path,
     used: set[str] = set()
     for table in tables:
         ws = wb.create_sheet(_sheet_title(table.title, used))
-        ws.append([c.header for c in table.columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
+        for i, col in enumerate(table.columns, start=1):
+            put_cell(ws.cell(row=1, column=i), col.header)
+            ws.cell(row=1, column=i).font = Font(bold=True)
         widths = [len(c.header) for c in table.columns]
         for r, values in enumerate(table.values(), start=2):
-            for i, (col, value) in enumerate(zip(table.columns, values, strict=True)):
-                cell = ws.cell(row=r, column=i + 1)
-                if value is None:
-                    continue
-                if col.type == "date" and isinstance(value, date):
-                    cell.value = value
-                    cell.number_format = "yyyy-mm-dd"
-                    widths[i] = max(widths[i], 10)
-                    continue
-                if isinstance(value, bool | int | float) and not isinstance(value, str):
-                    cell.value = value
-                    widths[i] = max(widths[i], len(str(value)))
-                    continue
-                cell.value = str(value)
-                cell.data_type = "s"  # text stays text: never a formula
-                widths[i] = max(widths[i], min(60, len(str(value))))
+            for i, value in enumerate(values):
+                widths[i] = max(widths[i], put_cell(ws.cell(row=r, column=i + 1), value))
         for i, col in enumerate(table.columns):
             ws.column_dimensions[get_column_letter(i + 1)].width = (col.width or widths[i]) + 2
         ws.freeze_panes = "A2"
@@ -172,12 +218,9 @@ def write_xlsx(tables: Sequence[Table], path: str | Path,
         ws.auto_filter.ref = f"A1:{last}{max(1, len(table.rows) + 1)}"
     if notes:
         ws = wb.create_sheet(_sheet_title("Om rapporten", used))
-        for label, value in notes:
-            ws.append([label, None])
-            cell = ws.cell(row=ws.max_row, column=2)
-            cell.value = value
-            if isinstance(value, str):
-                cell.data_type = "s"
+        for r, (label, value) in enumerate(notes, start=1):
+            put_cell(ws.cell(row=r, column=1), label)
+            put_cell(ws.cell(row=r, column=2), value)
         ws.column_dimensions["A"].width = 24
         ws.column_dimensions["B"].width = 60
     p = Path(path)

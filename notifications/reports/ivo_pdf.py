@@ -2,7 +2,8 @@
 WeasyPrint for the PDF (A4, page numbers "Sida X av Y").
 
 The HTML that goes into WeasyPrint is also written as the report's ``.html`` file, so what a
-browser shows and what is printed are the same document.
+browser shows and what is printed are the same document. IVO's pseudo-identifier in the
+individrapport (``ÅÅÅÅMMDD-T123``) is no personnummer and stays.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+from facts.personnummer import replace_personnummer
+from notifications.reports.export import CLEANED
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
-_env = Environment(
+_env = SandboxedEnvironment(
     loader=FileSystemLoader(TEMPLATES),
     undefined=StrictUndefined,
     autoescape=select_autoescape(["html", "j2"]),
@@ -37,8 +42,10 @@ _env.filters["cell"] = _cell
 
 
 def render(template: str, **context: Any) -> str:
-    """The HTML of ``template`` (``notifications/templates/<template>``)."""
-    return _env.get_template(template).render(**context)
+    """The HTML of ``template`` (``notifications/templates/<template>``), with any
+    personnummer in its free text replaced by ``[personnummer borttaget]`` (the scanner runs
+    over the whole page, so no cell or title can carry one)."""
+    return replace_personnummer(_env.get_template(template).render(**context), CLEANED)
 
 
 def write_html_pdf(html: str, stem: Path, formats: set[str]) -> list[Path]:

@@ -1,14 +1,16 @@
-"""Tables as CSV and XLSX for the IVO quarter's reports, safe to open in a spreadsheet.
+"""The IVO quarter's sheets (a title line, the headers, the rows, notes), written by the one
+table writer of every report, :mod:`notifications.reports.export`.
 
-A text cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be
-read as a formula by Excel or LibreOffice (CSV injection). In XLSX such a cell is written as a
-text cell (never a formula); in CSV it gets a leading apostrophe, which spreadsheets read as
-"this is text". Dates are real dates in XLSX and ISO text in CSV; numbers stay numbers.
+Only the layout is here. Every cell goes through :func:`~notifications.reports.export.put_cell`
+(a date a real date, a number a number, text a string cell, never a formula) and the CSV
+through :func:`~notifications.reports.export.write_csv_rows` (UTF-8 with a byte-order mark,
+``;``, a ``'`` before a text a spreadsheet would run). Free text that the IVO files must show
+(reason, area, service) goes through the personnummer scanner: a number in it becomes
+``[personnummer borttaget]``. Yes/no values are ``Ja``/``Nej``; an ISO date text is a date.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,25 +21,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from notifications.reports.export import clean_text, put_cell, write_csv_rows
 
 
-def risky(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_START)
-
-
-def csv_cell(value: Any) -> Any:
-    """A value as a CSV cell: empty for None, ``'=…`` for a text a spreadsheet would run."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Ja" if value else "Nej"
-    if risky(value):
-        return "'" + value
-    return value
-
-
-def _xlsx_value(value: Any) -> Any:
+def ivo_value(value: Any) -> Any:
+    """A value as the IVO files show it: Ja/Nej, an ISO date text as a date, free text with
+    no personnummer in it."""
     if isinstance(value, bool):
         return "Ja" if value else "Nej"
     if isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
@@ -45,19 +34,16 @@ def _xlsx_value(value: Any) -> Any:
             return date.fromisoformat(value)
         except ValueError:
             return value
-    return value
+    return clean_text(value)
 
 
 def append_row(ws: Worksheet, row: int, values: Sequence[Any], bold: bool = False) -> int:
-    """Write ``values`` as row ``row`` of ``ws`` (ISO dates as dates, risky text as text
-    cells) and return the next row. Cells are addressed directly: ``ws[ws.max_row]`` scans the
-    whole sheet and made a sheet of n rows cost n²."""
+    """Write ``values`` as row ``row`` of ``ws`` as the IVO files show them, every cell written
+    safely, and return the next row. Cells are addressed directly: ``ws[ws.max_row]`` scans
+    the whole sheet and made a sheet of n rows cost n²."""
     for column, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=column, value=_xlsx_value(value))
-        if cell.data_type == "f" or risky(cell.value):
-            cell.data_type = "s"  # text, never a formula
-        if isinstance(cell.value, date):
-            cell.number_format = "yyyy-mm-dd"
+        cell = ws.cell(row=row, column=column)
+        put_cell(cell, ivo_value(value))
         if bold:
             cell.font = _BOLD
     return row + 1
@@ -81,13 +67,9 @@ class Table:
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> Path:
-    """``;``-separated UTF-8, one header row."""
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, delimiter=";")
-        w.writerow([csv_cell(h) for h in headers])
-        for r in rows:
-            w.writerow([csv_cell(v) for v in r])
-    return path
+    """``;``-separated UTF-8 with a byte-order mark, one header row."""
+    return write_csv_rows(path, headers, [[ivo_value(v) for v in r] for r in rows],
+                          personal_data="clean")
 
 
 def write_xlsx(path: Path, tables: Sequence[Table]) -> Path:
@@ -112,5 +94,6 @@ def write_xlsx(path: Path, tables: Sequence[Table]) -> Path:
         for cells in ws.iter_rows(min_row=3 if t.title_row else 2):
             for cell in cells:
                 cell.alignment = _WRAP if isinstance(cell.value, str) else _TOP
+    path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

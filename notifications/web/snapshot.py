@@ -29,6 +29,7 @@ from sqlite_utils import Database
 from engine.config import Config
 from engine.findings import STATUS_SV
 from engine.rules.loaded import LoadedRule, RuleSet
+from facts.personnummer import replace_personnummer
 from notifications.published import COLUMNS, published
 
 KEEP = {"audit_log", "sqlite_sequence", "heartbeats", "run_state", "outbox"}
@@ -156,7 +157,9 @@ def make_snapshot(db: Database, live: Path, config: Config, rulesets: dict[str, 
     if out.exists():
         out.unlink()
     _copy(live, out)
-    rows = list(published(db, config, rulesets))
+    # the scanner over every published text (why texts quote fact fields): none leaves
+    rows = [{k: replace_personnummer(v) if isinstance(v, str) else v for k, v in r.items()}
+            for r in published(db, config, rulesets)]
     roles = [{"organisation": o, "roll": role, "adress": addr.strip().lower()}
              for o in rulesets for role, addr in sorted(config.roles_for(o).items())]
     cells = [c for o, rs in rulesets.items() for c in risk_cells(db, o, rs)]
