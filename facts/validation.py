@@ -10,7 +10,6 @@ and the content hash. A bad row is ``rad N, kolumn X: …``, as the person sees 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -18,12 +17,12 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from facts.personnummer import find_personnummer
+from facts.personnummer import contains_personnummer
+from facts.pydantic_sv import message_sv
 from facts.readers import ABSENT, Sheet
 from facts.store import digest
 from facts.types import FactType
 
-_SIX_DIGITS = re.compile(r"(?:\d\D{0,3}){10}")  # ten digits, however they are written
 BATCH_ROWS = 500  # rows per validation call and executemany() into the stage (measured best)
 
 
@@ -117,7 +116,7 @@ class BatchValidator:
         column: it would otherwise reach the audit log, which cannot be erased."""
         out = []
         for name, value in record.items():
-            if isinstance(value, str) and _SIX_DIGITS.search(value) and find_personnummer(value):
+            if isinstance(value, str) and contains_personnummer(value):  # its own fast exit
                 column = self.columns.headers.get(name) or self.ft.header_for(name)
                 out.append(f"rad {number}, kolumn {column}: innehåller ett personnummer eller "
                            "samordningsnummer; ta bort det (använd ärendets diarienummer)")
@@ -139,16 +138,6 @@ class BatchValidator:
 
 
 # pydantic's own errors (its messages are English) by type, as the Swedish text
-_PYDANTIC_SV = {
-    "date": "är inget datum; skriv ÅÅÅÅ-MM-DD", "datetime": "är inget datum; skriv ÅÅÅÅ-MM-DD",
-    "int": "är inget heltal", "float": "är inget tal", "decimal": "är inget tal",
-    "bool": "är varken ja eller nej", "string": "ska vara text", "literal": "är inte ett "
-    "tillåtet värde", "enum": "är inte ett tillåtet värde", "list": "ska vara en lista",
-    "dict": "ska vara en mappning", "too": "har fel längd", "greater": "är för litet",
-    "less": "är för stort", "finite": "är inget ändligt tal", "model": "ska vara en mappning",
-}
-
-
 def _shown_input(value: Any) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "…"
@@ -171,7 +160,6 @@ def message(err: Any) -> str:
             hint = msg.split(";", 1)
             return "värde saknas" + (f";{hint[1]}" if len(hint) > 1 else "")
         return msg
-    head = kind.split("_", 1)[0]
-    text = _PYDANTIC_SV.get(head, "är inget giltigt värde")
+    text = message_sv(err)  # pydantic's own kinds: the one translation rules and config use
     value = err.get("input")
     return f"{_shown_input(value)} {text}" if value is not None else f"värdet {text}"
