@@ -33,17 +33,22 @@ _CSV_ERRORS = {"field larger than field limit": "ett fält är längre än 128 K
 _SAVE_AS = "spara filen som UTF-8 (CSV UTF-8 i Excel)"
 
 
+def _is_utf8(sample: bytes) -> bool:
+    """Not final: a character cut at the end of the sample is no error."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _encoding(head: bytes, sample: bytes, path: Path) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    if b"\x00" not in sample:
-        try:  # not final: a character cut at the end of the sample is no error
-            codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-            return "utf-8"
-        except UnicodeDecodeError:
-            pass
+    if b"\x00" not in sample and _is_utf8(sample):
+        return "utf-8"
     best = from_bytes(head if b"\x00" in sample else sample, cp_isolation=_GUESSED).best()
     if best is None or best.encoding not in ENCODING_NAMES:
         if b"\x00" in sample:
