@@ -39,14 +39,18 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> s
     return normalise_quarter(value) if value is not None else None
 
 
+#: --quarter of every quarter report, its usual spellings read by _quarter.
+quarter_option = click.option("--quarter", required=True, callback=_quarter,
+                              help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
+
+
 @click.group()
 def report() -> None:
     """Rapporter: IVO-kvartalet (ivo, kf, revision, individrapport) och särskild avgift."""
 
 
 @report.command("ivo")
-@click.option("--quarter", required=True, callback=_quarter,
-              help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
+@quarter_option
 @click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
 @format_option("csv,xlsx")
 @click.option("--mark-reported", is_flag=True,
@@ -100,8 +104,7 @@ def report_ivo(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, mark_re
 
 
 @report.command("kf")
-@click.option("--quarter", required=True, callback=_quarter,
-              help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
+@quarter_option
 @click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
 @format_option("csv,xlsx,html,pdf")
 @cx.org_option()
@@ -129,12 +132,15 @@ def report_kf(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, org: str
             click.echo(f"{law}: ej verkställda {t['not_executed']['kvinnor']} kvinnor, "
                        f"{t['not_executed']['män']} män; avbrott {t['interrupted']['kvinnor']} "
                        f"kvinnor, {t['interrupted']['män']} män ({kf.by_law[law]['citation']})")
+            other = kf.by_law[law]["other_or_unknown_sex"]
+            if any(other.values()):
+                click.echo(f"{law}: kön annat eller ej angivet: ej verkställda "
+                           f"{other['not_executed']}, avbrott {other['interrupted']}")
         _files(files)
 
 
 @report.command("revision")
-@click.option("--quarter", required=True, callback=_quarter,
-              help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
+@quarter_option
 @click.option("--out", "out_dir", help="Skriv rapporten som filer i denna katalog.")
 @format_option("csv,xlsx,html,pdf")
 @cx.org_option()
@@ -159,8 +165,7 @@ def report_revision(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, or
 
 
 @report.command("individrapport")
-@click.option("--quarter", required=True, callback=_quarter,
-              help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
+@quarter_option
 @click.option("--out", "out_dir", required=True, help="Katalogen för XLSX och PDF.")
 @format_option("xlsx,pdf")
 @cx.org_option()
