@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from facts.personnummer import contains_personnummer
+from facts.personnummer import PERSONNUMMER_REMOVED, contains_personnummer, replace_personnummer
 from facts.pydantic_sv import message_sv
 from facts.readers import ABSENT, Sheet
 from facts.store import digest
@@ -100,8 +100,13 @@ class BatchValidator:
         try:
             models = self.adapter.validate_python(data)
         except ValidationError as exc:
-            found = [self._problem(numbers, err) for err in exc.errors()]
-            return [], [p for p in found if p is not None]
+            errors = exc.errors()
+            found = [self._problem(numbers, err) for err in errors]
+            # the failing rows' cells as written: a personnummer there is named too, so that
+            # fixing the other error does not reveal a second one on the next attempt
+            for index in sorted({err["loc"][0] for err in errors if err.get("loc")}):
+                found.extend(self._personnummer(numbers[index], data[index]))
+            return [], [p for p in dict.fromkeys(found) if p is not None]
         staged: list[tuple[Any, ...]] = []
         problems: list[str] = []
         for number, record in zip(numbers, self.adapter.dump_python(models, mode="json"),
@@ -134,11 +139,14 @@ class BatchValidator:
         if name and not column:
             column = self.ft.header_for(name)
         where = f"rad {number}, kolumn {column}" if column else f"rad {number}"
-        return f"{where}: {message(err)}"
+        # a validator's own message may quote the cell: never the personnummer in it
+        return replace_personnummer(f"{where}: {message(err)}", PERSONNUMMER_REMOVED)
 
 
 # pydantic's own errors (its messages are English) by type, as the Swedish text
 def _shown_input(value: Any) -> str:
+    if isinstance(value, str):
+        value = replace_personnummer(value, PERSONNUMMER_REMOVED)
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "…"
 

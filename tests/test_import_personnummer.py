@@ -70,6 +70,22 @@ def test_a_personnummer_in_any_text_column_of_any_fact_type_is_rejected(
         assert any(p.startswith("rad 7, kolumn ") for p in problems), problems
 
 
+def test_a_row_with_another_error_still_names_the_personnummer_and_never_prints_it() -> None:
+    # found by the property above: "Bekräftelse" holding a note and a note column holding a
+    # personnummer failed on the first error only, and the personnummer went unnamed
+    ft = FACT_TYPES["complaint"]
+    headers = {name: ft.header_for(name) for name in ft.model.model_fields}
+    rows = [{"id": "SY-1", "received_on": "2024-01-02", "acknowledged_on": "Anonym",
+             "acknowledgement_note": "se 200101-0004"},
+            {"id": "SY-2", "received_on": "19121212-1212"}]
+    staged, problems = BatchValidator(ft, Columns(list(rows[0]), headers))([7, 8], rows)
+    assert not staged
+    assert any(p.startswith("rad 7: bekräftelsen är både") for p in problems), problems
+    assert "rad 7, kolumn Bekräftelse anteckning: innehåller ett personnummer" in str(problems)
+    assert "rad 8, kolumn Ankomstdatum: innehåller ett personnummer" in str(problems)
+    assert not any(find_personnummer(p) for p in problems), problems
+
+
 def test_a_personnummer_in_insats_never_reaches_the_store_or_the_log(bevaka: Bevaka) -> None:
     row = ["D-1", "SoL", "ÄO", "Hemtjänst 19121212-1212", "2024-06-28", "", "", "", "", "",
            "bistand_ao"]
