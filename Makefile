@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := demo-out
 
-.PHONY: demo test lint venv clean bench bench-1m docs sysdeps reliability
+.PHONY: demo test lint venv clean bench bench-1m docs sysdeps reliability fuzz
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "Python 3.11 or 3.12 is needed (set PY=python3.12 to use 3.12)."; exit 1; }
@@ -44,6 +44,11 @@ test: $(STAMP) sysdeps
 	$(BIN)/mypy bevaka engine facts notifications
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+
+# The property tests with new random examples each run (make test draws the same ones every
+# run; a test without its own max_examples draws 1000); a failure prints how to reproduce it.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q $$(grep -l "@given" tests/*.py tests/*/*.py)
 
 # The reliability campaign at its full size (tests/reliability; make test runs it at CI size).
 reliability: $(STAMP) sysdeps

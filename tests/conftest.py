@@ -14,9 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import os
+
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 from openpyxl import Workbook
+
+# `make test` (and CI) draws the same examples every run, so a red run is the code's doing
+# and repeats; `make fuzz` draws new ones each time (HYPOTHESIS_PROFILE=fuzz), more of them.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, max_examples=1000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = ROOT / "rules"
