@@ -104,7 +104,7 @@ class BatchValidator:
             found = [self._problem(numbers, err) for err in errors]
             # the failing rows' cells as written: a personnummer there is named too, so that
             # fixing the other error does not reveal a second one on the next attempt
-            for index in sorted({err["loc"][0] for err in errors if err.get("loc")}):
+            for index in sorted({int(err["loc"][0]) for err in errors if err.get("loc")}):
                 found.extend(self._personnummer(numbers[index], data[index]))
             return [], [p for p in dict.fromkeys(found) if p is not None]
         staged: list[tuple[Any, ...]] = []
