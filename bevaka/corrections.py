@@ -15,14 +15,17 @@ from typing import Any
 from sqlite_utils import Database
 
 from engine.audit import record_note
+from engine.ended import mark
 from facts.erase import Erasure, erasable, erase
 from facts.retract import retract_one
 from facts.types import fact_type
 
 
 def log_retractions(db: Database, records: list[dict[str, Any]]) -> None:
-    """One ``retraction`` row for the facts one file or command retracted."""
+    """One ``retraction`` row for the facts one file or command retracted; their findings
+    will end as *återkallad* in the next logged run (:mod:`engine.ended`)."""
     first = records[0]
+    mark(db, first["org"], first["kind"], [r["fact_key"] for r in records], "retracted")
     record_note(db, "retraction", {
         "org": first["org"], "kind": first["kind"], "reason": first["reason"],
         "source": first["source"], "facts": [r["fact_key"] for r in records]})
@@ -51,6 +54,9 @@ def gallra(db: Database, before: date, org: str | None, dry_run: bool) -> Erasur
         result = erase(db, before, org)
         if not result.count:
             return result
+        for o, kinds in result.facts.items():
+            for kind, keys in kinds.items():
+                mark(db, o, kind, keys, "erased")
         cases = result.cases()
         counts = {kind: len(keys) for kinds in result.facts.values()
                   for kind, keys in kinds.items()}

@@ -38,6 +38,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from engine.ended import clear as clear_ended
 from engine.findings import Evaluation
 from engine.state import Change, diff, info_of, mark_run, payload_of, stored
 from engine.state import apply as apply_state
@@ -212,6 +213,7 @@ def record_run(db: Database, evaluation: Evaluation,
         mark_run(db, evaluation.orgs, evaluation.as_of.isoformat(), run_id)
         conn.executemany("DELETE FROM deadline_journal WHERE org = ?",
                          [(o,) for o in evaluation.orgs])
+        clear_ended(db, evaluation.orgs)
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
+from engine.ended import marks
 from engine.findings import Finding
 from engine.projection import bump
 from engine.rules.loaded import RuleSet
@@ -171,7 +173,9 @@ def changes(db: Database, rulesets: dict[str, RuleSet], as_of: date, window: int
         keys |= set(org_extra)
         if skip_keys:
             keys = {k for k in keys if rule_key(old.get(k)) not in skip_keys}
-        out.extend(diff(old, listed, keys, info))
+        ended = marks(db, org)
+        out.extend(replace(c, ended=ended.get(c.id)) if c.op == "removed" and c.id in ended else c
+                   for c in diff(old, listed, keys, info))
     return out
 
 

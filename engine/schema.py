@@ -8,11 +8,12 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from engine.audit import migrations as audit_migrations
+from engine.ended import migrations as ended_migrations
 from engine.materialize import migrations as deadline_migrations
 from engine.state import migrations as state_migrations
 from facts.store import apply_schema as apply_facts_schema
 
-MIGRATIONS = (deadline_migrations, audit_migrations, state_migrations)
+MIGRATIONS = (deadline_migrations, audit_migrations, state_migrations, ended_migrations)
 
 
 def apply_schema(db: Database) -> None:

@@ -111,12 +111,17 @@ class Change:
     old: str | None  # the payload before (None for new)
     new: str | None  # the payload after (None for removed)
     info: str | None = None  # late_days, days_overdue, severity after the change
+    #: for a removed finding whose fact was retracted or erased: how (:mod:`engine.ended`)
+    ended: str | None = None
 
     def record(self) -> dict[str, Any]:
         """The audit log's payload for this change: the state after it (or, for a removed
-        finding, the state it had), with ``op`` and, after a change, the information."""
+        finding, the state it had, and ``ended`` when its fact was retracted or erased), with
+        ``op`` and, after a change, the information."""
         state = json.loads(self.new if self.new is not None else self.old or "{}")
         extra = json.loads(self.info) if self.info and self.new is not None else {}
+        if self.ended and self.new is None:
+            extra = {"ended": self.ended}
         return {"op": self.op, **extra, **state}
 
 

@@ -52,6 +52,7 @@ def test_whole_register_retracts_the_missing_decision_and_its_reminder_stops(
     (note,) = _log(bevaka.db_path, "retraction")
     assert note["facts"] == ["D-2"] and note["source"] == str(later)
     assert note["reason"] == "saknas i hela registret (import --whole-register)"
+    assert _ended(bevaka.db_path) == {"ivo.ej-verkstallt/D-2": "retracted"}  # not resolved
     assert "hel" in bevaka.ok("audit", "verify").output
     again = bevaka.ok("import", str(later), "--whole-register")  # nothing more to retract
     assert "återkallade" not in again.output
@@ -65,6 +66,7 @@ def test_retract_one_fact_with_a_reason(bevaka: Bevaka) -> None:
     assert "D-2" not in _ids(bevaka)
     (note,) = _log(bevaka.db_path, "retraction")
     assert (note["facts"], note["reason"]) == (["D-2"], "Beslutet återtaget 2024-07-02")
+    assert _ended(bevaka.db_path) == {"ivo.ej-verkstallt/D-2": "retracted"}
     missing = bevaka.run("retract", "decisions", "D-9", "--reason", "x")
     assert missing.exit_code == 1 and "inget gynnande beslut med nyckeln 'D-9'" in missing.output
     assert "hel" in bevaka.ok("audit", "verify").output
@@ -89,6 +91,14 @@ def test_gallra_erases_the_closed_case_everywhere_and_the_chain_verifies(bevaka:
     (note,) = _log(bevaka.db_path, "erasure")
     assert note["cases"] == ["D-2"] and note["counts"] == {"decision": 1}
     assert "D-2" not in _ids(bevaka, "2024-12-31")
+    erased = {i: how for i, how in _ended(bevaka.db_path).items() if i.endswith("/D-2")}
+    assert erased and set(erased.values()) == {"erased"}, _ended(bevaka.db_path)
+
+
+def _ended(db_path: Path) -> dict[str, object]:
+    """Finding id → how it ended, for every removed finding the log records."""
+    return {str(r["id"]): r.get("ended") for r in _log(db_path, "finding")
+            if r["op"] == "removed"}
 
 
 def _wal(db_path: Path) -> bytes:

@@ -27,6 +27,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from engine.config import Config
+from engine.ended import ENDED_SV
 from engine.findings import STATUS_SV
 from engine.rules.loaded import LoadedRule, RuleSet
 from facts.personnummer import replace_personnummer
@@ -75,7 +76,8 @@ VIEWS: dict[str, str] = {
     "andringar": f"""
         SELECT a.seq, a.run_id AS korning, {_f('$.as_of', 'r.payload')} AS per,
           {_f('$.org', 'a.payload')} AS organisation, {_f('$.id', 'a.payload')} AS bevakning,
-          {_sv(_f('$.op', 'a.payload'), OPS_SV)} AS andring,
+          {_sv(f"coalesce({_f('$.ended', 'a.payload')}, {_f('$.op', 'a.payload')})",
+               {**OPS_SV, **ENDED_SV})} AS andring,
           coalesce(s.status, {_f('$.status', 'a.payload')}) AS status,
           {_f('$.due_on', 'a.payload')} AS frist, {_f('$.done_on', 'a.payload')} AS klar,
           {_f('$.rule_id', 'a.payload')} AS regel
