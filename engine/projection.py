@@ -86,16 +86,20 @@ def legal_basis(lr: LoadedRule, env: dict[str, Any], as_of: date,
     return out
 
 
-_BASIS_NAMES: dict[int, tuple[str, ...]] = {}
+#: id(basis conditions) → (the conditions, the names they read). The conditions are kept so
+#: their id cannot be reused by another rule's list after this one is freed (rules reloaded:
+#: a stale entry gave one rule's cache key to another, and a SoL finding the LSS paragraph).
+_BASIS_NAMES: dict[int, tuple[object, tuple[str, ...]]] = {}
 
 
 def _basis_names(lr: LoadedRule) -> tuple[str, ...]:
     key = id(lr.basis_when)
-    if key not in _BASIS_NAMES:
+    cached = _BASIS_NAMES.get(key)
+    if cached is None or cached[0] is not lr.basis_when:
         read = {n for node in lr.basis_when if node is not None for n in names(node)}
         read |= {b.field for b in lr.rule.legal_basis if b.field}  # cited fields vary too
-        _BASIS_NAMES[key] = tuple(sorted(read))
-    return _BASIS_NAMES[key]
+        cached = _BASIS_NAMES[key] = (lr.basis_when, tuple(sorted(read)))
+    return cached[1]
 
 
 def _hashable(value: Any) -> Any:

@@ -321,3 +321,18 @@ def test_rows_of_a_retired_rule_version_are_removed(tmp_path: Path) -> None:
     assert not db.execute("SELECT count(*) FROM deadlines WHERE rule_key = ?", [f"{EJ}@1"]).fetchone()[0]
     assert not db.execute("SELECT count(*) FROM materialized WHERE rule_key = ?", [f"{EJ}@1"]).fetchone()[0]
     assert db.execute("SELECT count(*) FROM deadlines WHERE rule_key = ?", [f"{AVBROTT}@1"]).fetchone()[0]
+
+
+def test_the_legal_basis_cache_never_takes_another_rules_names(tmp_path: Path) -> None:
+    # A rule set loaded after another was freed can get a list at the same address; the cache
+    # of the names a rule's basis reads then gave SoL decisions the LSS paragraph (seen in CI).
+    from engine import projection
+
+    config = _config(tmp_path)
+    lr = next(r for r in load_ruleset(config).rules if r.rule.id == EJ)
+    projection._BASIS_NAMES[id(lr.basis_when)] = (object(), ())  # a freed rule's entry
+    cache: dict[tuple[Any, ...], list[str]] = {}
+    cited = {law: projection.legal_basis(lr, {"law": law}, D("2024-09-30"), cache)
+             for law in ("SoL", "LSS")}
+    assert cited == {"SoL": ["SoL (2001:453) 16 kap. 6 f § första stycket"],
+                     "LSS": ["LSS 28 f § första stycket"]}
