@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from engine.audit import record_note
+from engine.decision_inputs import erase as erase_inputs
 from engine.ended import mark
 from facts.erase import Erasure, erasable, erase
 from facts.retract import retract_one
@@ -57,6 +58,7 @@ def gallra(db: Database, before: date, org: str | None, dry_run: bool) -> Erasur
         for o, kinds in result.facts.items():
             for kind, keys in kinds.items():
                 mark(db, o, kind, keys, "erased")
+                erase_inputs(db, o, kind, keys)  # the log's records keep their hashes only
         cases = result.cases()
         counts = {kind: len(keys) for kinds in result.facts.values()
                   for kind, keys in kinds.items()}

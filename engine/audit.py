@@ -38,6 +38,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from engine.decision_inputs import restore
 from engine.ended import clear as clear_ended
 from engine.findings import Evaluation
 from engine.state import Change, diff, info_of, mark_run, payload_of, stored
@@ -297,7 +298,7 @@ def decisions_for_run(db: Database, run_id: str,
     if finding_id is not None:
         sql += f" AND {_field('finding_id')} = ?"
         params.append(finding_id)
-    return [json.loads(p) for (p,) in db.execute(sql + " ORDER BY seq", params)]
+    return restore(db, [json.loads(p) for (p,) in db.execute(sql + " ORDER BY seq", params)])
 
 
 def rule_sources(db: Database) -> dict[str, dict[str, Any]]:

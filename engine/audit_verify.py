@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 from sqlite_utils import Database
 
 from engine.audit import GENESIS, NOTE_KINDS, PROTECTED_SQL, findings_digest, row_hash
+from engine.decision_inputs import problems as input_problems
 from engine.state import digest, hex256, state_of
 from facts.errors import UserError
 
@@ -110,7 +111,7 @@ def verify(db: Database, spans: list[RunSpan] | None = None) -> VerifyResult:
                             problem="tabellen audit_log saknas – revisionsloggen har tagits bort")
     result = _walk(db, _Replay(), spans=spans)[0]
     if result.ok:
-        problem = schema_problem(db)
+        problem = schema_problem(db) or next(iter(input_problems(db)), None)
         if problem:
             result.ok, result.problem = False, problem
     return result

@@ -34,6 +34,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from engine.decision_inputs import split
 from engine.rules.loaded import LoadedRule, RuleSet
 from engine.rules.lookups import related_types
 from engine.rules.nodes import to_source
@@ -250,6 +251,8 @@ def decider(db: Database, rulesets: dict[str, RuleSet], as_of: date) -> Any:
 
     def decide(changes: list[Change]) -> tuple[list[dict[str, Any]], list[dict[str, Any] | None]]:
         records = decisions(db, rulesets, as_of, changes)
-        return new_rule_sources(db, rulesets, records), records
+        # the sources first: they read the records' rule revisions, which split keeps
+        sources = new_rule_sources(db, rulesets, records)
+        return sources, split(db, records)  # the input apart from the chain (gallring)
 
     return decide

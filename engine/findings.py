@@ -50,6 +50,12 @@ STATUS_SV = {
     Status.measured: "uppmätt",
 }
 
+def status_sv(code: object) -> str:
+    """A status code as the user reads it (an unknown code as it is)."""
+    return STATUS_SV[Status(code)] if isinstance(code, str) and code in Status.__members__ \
+        else str(code)
+
+
 KIND_SV = {Kind.deadline: "frist", Kind.check: "kontroll", Kind.measure: "mått"}
 
 #: Statuses that ask someone to act (reminders, the committee pack's "att åtgärda").

@@ -221,9 +221,11 @@ def replay_run(db: Database, run_id: str, current: Callable[[str], RuleSet], win
     try:
         for rec in records:
             rule = rec["rule"]
-            if rec.get("input") is None:
+            if rec.get("input") is None or rec["input"].get("erased"):
+                why = ("faktat har gallrats; bara ärendet och en kontrollsumma finns kvar"
+                       if rec.get("input") else "ingen regel avgjorde bevakningen (regelfel)")
                 out.append(Replayed(rec["org"], rec["finding_id"], rule["id"], None, "not_replayable",
-                                    rec["result"], problem="ingen regel avgjorde bevakningen (regelfel)"))
+                                    rec["result"], problem=why))
                 continue
             lr = cache.at(rule["revision"])
             verdict, got, problem = _compare(lr, rec, window, "regelkällan saknas i revisionsloggen")

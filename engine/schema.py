@@ -8,12 +8,14 @@ from __future__ import annotations
 from sqlite_utils import Database
 
 from engine.audit import migrations as audit_migrations
+from engine.decision_inputs import migrations as input_migrations
 from engine.ended import migrations as ended_migrations
 from engine.materialize import migrations as deadline_migrations
 from engine.state import migrations as state_migrations
 from facts.store import apply_schema as apply_facts_schema
 
-MIGRATIONS = (deadline_migrations, audit_migrations, state_migrations, ended_migrations)
+MIGRATIONS = (deadline_migrations, audit_migrations, state_migrations, ended_migrations,
+              input_migrations)
 
 
 def apply_schema(db: Database) -> None:

@@ -33,6 +33,8 @@ from engine.findings import Finding
 MOD = 2**256
 FIELDS = ("org", "id", "rule_id", "rule_version", "kind", "subject", "status", "due_on",
           "done_on", "value", "band", "escalated")
+#: the change kinds as the views and the command line show them
+OPS_SV = {"new": "ny", "changed": "ändrad", "removed": "borttagen"}
 #: What a change record adds for the reader (covered by the chain, not part of the state).
 INFO = ("late_days", "days_overdue", "severity")
 

@@ -21,6 +21,8 @@ from facts.retract import retract
 from facts.store import ORG
 from facts.types import FACT_TYPES
 
+#: the tombstone source of an erased fact (a retraction names its file or command instead)
+ERASED_BY = "bevaka gallra"
 #: kind → the field that says when its case closed
 CLOSED_BY = {"decision": "closed_on", "investigation": "closed_on", "patient": "ended_on"}
 #: kind → the facts that belong to one of its cases: (kind, field holding the case's key)
@@ -94,5 +96,5 @@ def erase(db: Database, before: date, org: str | None = None) -> Erasure:
     reason = f"gallring: ärendet avslutat före {before.isoformat()}"
     for o, kinds in result.facts.items():
         for kind, keys in kinds.items():
-            retract(db, FACT_TYPES[kind], o, keys, reason, "bevaka gallra")
+            retract(db, FACT_TYPES[kind], o, keys, reason, ERASED_BY)
     return result

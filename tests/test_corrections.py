@@ -80,14 +80,23 @@ def test_gallra_erases_the_closed_case_everywhere_and_the_chain_verifies(bevaka:
     looked = bevaka.ok("gallra", "--before", "2025-01-01", "--dry-run")
     assert "1 fakta skulle gallras" in looked.output and "D-2" in looked.output
     assert b"1931-05-17" in bevaka.db_path.read_bytes() + _wal(bevaka.db_path)
+    assert _tables_with(bevaka.db_path, "Kvarteret Gamlingen") == {"decisions", "deadlines",
+                                                                    "decision_inputs"}
     done = bevaka.ok("gallra", "--before", "2025-01-01")
     assert "1 fakta gallrade" in done.output
     assert "hel" in bevaka.ok("audit", "verify").output
     raw = bevaka.db_path.read_bytes() + _wal(bevaka.db_path)
     assert b"1931-05-17" not in raw  # the birth date: in no table, no freed page, no WAL
-    # The service text is in no table but the log's decision records, which keep the rule's
-    # input for replay (a known limit, see docs/facts.md "Gallring").
-    assert _tables_with(bevaka.db_path, "Kvarteret Gamlingen") == {"audit_log"}
+    # the service (Insats): the log's decision record keeps only the case and a salted hash
+    assert b"Kvarteret Gamlingen" not in raw
+    assert _tables_with(bevaka.db_path, "Kvarteret Gamlingen") == set()
+    logged = [r for r in _log(bevaka.db_path, "decision") if r["input"]["key"] == "D-2"]
+    assert logged and all(set(r["input"]) == {"fact_type", "key", "sha256"} for r in logged)
+    run, finding = _run_of(bevaka.db_path, str(logged[0]["finding_id"]))
+    shown = bevaka.ok("audit", "show", run, "--finding", finding).output
+    assert "decision D-2: gallrade" in shown
+    replayed = bevaka.run("audit", "replay", run, "--finding", finding)
+    assert "faktat har gallrats" in replayed.output
     (note,) = _log(bevaka.db_path, "erasure")
     assert note["cases"] == ["D-2"] and note["counts"] == {"decision": 1}
     assert "D-2" not in _ids(bevaka, "2024-12-31")
@@ -99,6 +108,17 @@ def _ended(db_path: Path) -> dict[str, object]:
     """Finding id → how it ended, for every removed finding the log records."""
     return {str(r["id"]): r.get("ended") for r in _log(db_path, "finding")
             if r["op"] == "removed"}
+
+
+def _run_of(db_path: Path, finding_id: str) -> tuple[str, str]:
+    conn = sqlite3.connect(db_path)
+    try:
+        (run,) = conn.execute("SELECT run_id FROM audit_log WHERE kind = 'decision' AND "
+                              "json_extract(payload, '$.finding_id') = ? LIMIT 1",
+                              [finding_id]).fetchone()
+        return str(run), finding_id
+    finally:
+        conn.close()
 
 
 def _wal(db_path: Path) -> bytes:

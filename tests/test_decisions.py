@@ -13,9 +13,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import RULES_DIR
 from demo_db import CONFIG, build_demo
+from sqlite_utils import Database
 
 from bevaka import Bevaka
 from bevaka.cli import cli
+from engine.decision_inputs import restore
 from engine.decisions import MASK_POLICY
 from facts.personnummer import find_personnummer
 
@@ -43,7 +45,11 @@ def test_one_masked_decision_per_new_or_changed_finding(demo: Path) -> None:
     rows = conn.execute("SELECT run_id, kind, payload FROM audit_log ORDER BY seq").fetchall()
     conn.close()
     changes = [json.loads(p) for _, k, p in rows if k == "finding"]
-    decisions = [json.loads(p) for _, k, p in rows if k == "decision"]
+    chained = [json.loads(p) for _, k, p in rows if k == "decision"]
+    # the chain keeps the case and a salted hash; the input is beside it (erasable)
+    assert all("derived" not in d and set(d["input"] or {"sha256": 1}) <= {
+        "fact_type", "key", "sha256"} for d in chained)
+    decisions = restore(Database(demo), chained)
     assert len(decisions) == sum(c["op"] in ("new", "changed") for c in changes) > 100
     for d in decisions:
         fields = (d["input"] or {}).get("fields", {})
@@ -101,8 +107,27 @@ def test_replay_reproduces_every_finding_and_names_outcomes_an_edit_changes(demo
     assert "33 av 33 utfall återskapade med den loggade revisionen" in out
     assert "ivo.ej-verkstallt/D-2024-001: samma utfall" in out
     assert "med nuvarande regler" in out
-    assert "frist 2024-10-28 i stället för resolved, frist 2024-09-28" in out
+    assert "frist 2024-10-28 i stället för åtgärdad, frist 2024-09-28" in out
     with Bevaka.from_files(config=CONFIG, db=demo) as app:
         results = app.audit_replay(first, rules_dir=edited)
     differ = {r.finding_id for r in results if r.current == "differs"}
     assert differ and all(f.startswith("ivo.ej-verkstallt/") for f in differ)
+
+
+@pytest.mark.parametrize(("change", "found"), [
+    ("UPDATE decision_inputs SET content = replace(content, '\"fields\":{', '\"fields\":{\"x\":1,') "
+     "WHERE rowid = (SELECT min(rowid) FROM decision_inputs)", "har ändrats efter att posten"),
+    ("DELETE FROM decision_inputs WHERE rowid = (SELECT min(rowid) FROM decision_inputs)",
+     "saknas, men faktat har inte gallrats"),
+])
+def test_the_input_beside_the_chain_is_verified(demo: Path, tmp_path: Path, change: str,
+                                                found: str) -> None:
+    db = tmp_path / "bevaka.db"
+    shutil.copy(demo, db)
+    assert _cli(db, "audit", "verify")[0] == 0
+    conn = sqlite3.connect(db)
+    with conn:
+        assert conn.execute(change).rowcount == 1
+    conn.close()
+    code, out = _cli(db, "audit", "verify")
+    assert code != 0 and found in out, out

@@ -9,6 +9,8 @@ import click
 from bevaka.cli.context import Ctx, global_options, pass_ctx
 from bevaka.cli.errors import UserFacingError
 from bevaka.cli.output import emit_json
+from engine.findings import status_sv
+from engine.state import OPS_SV
 
 
 @click.group()
@@ -125,7 +127,7 @@ def audit_state(obj: Ctx, run_id: str, org: str | None, as_json: bool) -> None:
         return
     for s in state:
         when = s["due_on"] or ""
-        click.echo(f"{s['org']}  {s['id']}  {s['status']}  {when}")
+        click.echo(f"{s['org']}  {s['id']}  {status_sv(s['status'])}  {when}")
     click.echo(f"{len(state)} bevakningar efter körning {run_id}")
 
 
@@ -149,15 +151,19 @@ def audit_show(obj: Ctx, run_id: str, finding_id: str | None, as_json: bool) -> 
         return
     for r in records:
         rule, res, inp = r["rule"], r["result"], r.get("input") or {}
-        click.echo(f"{r['org']}  {r['finding_id']}  ({r['op']})")
+        click.echo(f"{r['org']}  {r['finding_id']}  ({OPS_SV.get(r['op'], r['op'])})")
         click.echo(f"  regel      {rule['id']} v{rule['version']}  revision "
                    f"{(rule['revision'] or '–')[:12]}  {rule['file'] or ''}")
-        if inp:
+        if inp.get("erased"):
+            click.echo(f"  fakta      {inp['fact_type']} {inp['key']}: gallrade (kvar finns "
+                       "ärendet och en kontrollsumma)")
+        elif inp:
             fields = ", ".join(f"{k}={v}" for k, v in inp["fields"].items() if v is not None)
             click.echo(f"  fakta      {inp['fact_type']} {inp['key']}: {fields}")
         if r["derived"]:
             click.echo("  härlett    " + ", ".join(f"{k}={v}" for k, v in r["derived"].items()))
-        click.echo(f"  utfall     {res['status']}" + (f", frist {res['due_on']}" if res.get("due_on") else "")
+        click.echo(f"  utfall     {status_sv(res['status'])}"
+                   + (f", frist {res['due_on']}" if res.get("due_on") else "")
                    + (f", klar {res['done_on']}" if res.get("done_on") else ""))
         if r["masked"]:
             click.echo(f"  maskerat   {', '.join(r['masked'])} ({r['policy']})")
@@ -172,7 +178,8 @@ def _what(result: dict[str, Any] | None) -> str:
         return ""
     if not result.get("listed", True):
         return f"ingen bevakning ({result.get('why')})"
-    return f"{result.get('status')}" + (f", frist {result['due_on']}" if result.get("due_on") else "")
+    due = result.get("due_on")
+    return status_sv(result.get("status")) + (f", frist {due}" if due else "")
 
 
 @audit.command("replay")

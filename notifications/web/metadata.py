@@ -50,14 +50,15 @@ TABLES: dict[str, dict[str, Any]] = {
     "andringar": {
         "title": "Ändringar",
         "description": "Ändringsposterna i revisionsloggen: nya, ändrade och borttagna bevakningar "
-                       "per körning.",
+                       "per körning; återkallad eller gallrad när faktat togs bort.",
         "facets": ["andring", "organisation"],
     },
     "beslutsposter": {
         "title": "Beslutsposter",
         "description": "Hur varje ny eller ändrad bevakning avgjordes: regel, version och revision, "
-                       "faktat (maskerat enligt policyn: inga födelsedatum, anteckningar eller "
-                       "sammanfattningar), härledda värden och utfall. Spela upp med bevaka audit replay.",
+                       "faktat den gällde (ärendet; själva indata finns bredvid loggen, bakom en "
+                       "saltad kontrollsumma i den, och tas bort vid gallring) och utfall. "
+                       "Spela upp med bevaka audit replay.",
         "facets": ["regel", "utfall"],
     },
     "utkorg": {

@@ -30,6 +30,7 @@ from engine.config import Config
 from engine.ended import ENDED_SV
 from engine.findings import STATUS_SV
 from engine.rules.loaded import LoadedRule, RuleSet
+from engine.state import OPS_SV
 from facts.personnummer import replace_personnummer
 from notifications.published import COLUMNS, published
 
@@ -44,8 +45,7 @@ def _f(path: str, column: str = "payload") -> str:
     return f"(CASE WHEN json_valid({column}) THEN json_extract({column}, '{path}') END)"
 
 
-#: the codes the log and the outbox keep, as the views show them
-OPS_SV = {"new": "ny", "changed": "ändrad", "removed": "borttagen"}
+#: the codes the outbox keeps, as the views show them (the log's: engine.state.OPS_SV)
 OUTBOX_SV = {"pending": "väntar", "sent": "skickad", "failed": "misslyckad", "blocked": "stoppad"}
 
 
@@ -89,8 +89,7 @@ VIEWS: dict[str, str] = {
           {_f('$.finding_id')} AS bevakning, {_sv(_f('$.op'), OPS_SV)} AS andring, {_f('$.as_of')} AS per,
           {_f('$.rule.id')} AS regel, {_f('$.rule.version')} AS version,
           substr({_f('$.rule.revision')}, 1, 12) AS revision, {_f('$.input.fact_type')} AS faktatyp,
-          {_f('$.input.key')} AS nyckel, {_f('$.input.fields')} AS fakta,
-          {_f('$.derived')} AS harlett,
+          {_f('$.input.key')} AS nyckel,
           coalesce(s.status, {_f('$.result.status')}) AS utfall,
           {_f('$.result.due_on')} AS frist, {_f('$.masked')} AS maskerat, {_f('$.policy')} AS policy
         FROM audit_log LEFT JOIN _statusar s ON s.kod = {_f('$.result.status')}
