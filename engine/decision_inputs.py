@@ -61,6 +61,8 @@ def split(db: Database, records: list[dict[str, Any] | None]) -> list[dict[str, 
     in ``decision_inputs`` and replaced by their salted hash (inside the caller's
     transaction)."""
     salts: dict[tuple[str, str, str], str] = {}
+    # a first run (or a rebuilt log) has no salts to look up: one query instead of one a fact
+    stored = db.execute(f"SELECT 1 FROM {TABLE} LIMIT 1").fetchone() is not None
     rows = []
     out: list[dict[str, Any] | None] = []
     for rec in records:
@@ -69,7 +71,9 @@ def split(db: Database, records: list[dict[str, Any] | None]) -> list[dict[str, 
             out.append(rec)
             continue
         fact = (rec["org"], inp["fact_type"], inp["key"])
-        if fact not in salts:
+        if fact not in salts and not stored:
+            salts[fact] = secrets.token_hex(16)
+        elif fact not in salts:
             found = db.execute(f"SELECT salt FROM {TABLE} WHERE org = ? AND fact_type = ? AND "
                                "fact_key = ? LIMIT 1", list(fact)).fetchone()
             salts[fact] = found[0] if found else secrets.token_hex(16)
