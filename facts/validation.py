@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from facts.personnummer import PERSONNUMMER_REMOVED, contains_personnummer, replace_personnummer
+from facts.personnummer import contains_personnummer, replace_personnummer
 from facts.pydantic_sv import message_sv
 from facts.readers import ABSENT, Sheet
 from facts.store import digest
@@ -104,8 +104,10 @@ class BatchValidator:
             found = [self._problem(numbers, err) for err in errors]
             # the failing rows' cells as written: a personnummer there is named too, so that
             # fixing the other error does not reveal a second one on the next attempt
+            named = {(int(e["loc"][0]), str(e["loc"][1])) for e in errors if len(e["loc"]) > 1}
             for index in sorted({int(err["loc"][0]) for err in errors if err.get("loc")}):
-                found.extend(self._personnummer(numbers[index], data[index]))
+                rest = {k: v for k, v in data[index].items() if (index, k) not in named}
+                found.extend(self._personnummer(numbers[index], rest))
             return [], [p for p in dict.fromkeys(found) if p is not None]
         staged: list[tuple[Any, ...]] = []
         problems: list[str] = []
@@ -140,13 +142,13 @@ class BatchValidator:
             column = self.ft.header_for(name)
         where = f"rad {number}, kolumn {column}" if column else f"rad {number}"
         # a validator's own message may quote the cell: never the personnummer in it
-        return replace_personnummer(f"{where}: {message(err)}", PERSONNUMMER_REMOVED)
+        return replace_personnummer(f"{where}: {message(err)}")
 
 
 # pydantic's own errors (its messages are English) by type, as the Swedish text
 def _shown_input(value: Any) -> str:
     if isinstance(value, str):
-        value = replace_personnummer(value, PERSONNUMMER_REMOVED)
+        value = replace_personnummer(value)
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "…"
 

@@ -82,7 +82,7 @@ def test_a_row_with_another_error_still_names_the_personnummer_and_never_prints_
     assert not staged
     assert any(p.startswith("rad 7: bekräftelsen är både") for p in problems), problems
     assert "rad 7, kolumn Bekräftelse anteckning: innehåller ett personnummer" in str(problems)
-    assert "rad 8, kolumn Ankomstdatum: innehåller ett personnummer" in str(problems)
+    assert "rad 8, kolumn Ankomstdatum: '<personnummer>' är inget datum" in str(problems)
     assert not any(find_personnummer(p) for p in problems), problems
 
 
