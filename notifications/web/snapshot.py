@@ -32,6 +32,7 @@ from engine.findings import STATUS_SV
 from engine.rules.loaded import LoadedRule, RuleSet
 from engine.state import OPS_SV
 from facts.personnummer import replace_personnummer
+from facts.types import FACT_TYPES
 from notifications.published import COLUMNS, published
 
 KEEP = {"audit_log", "sqlite_sequence", "heartbeats", "run_state", "outbox"}
@@ -46,6 +47,7 @@ def _f(path: str, column: str = "payload") -> str:
 
 
 #: the codes the outbox keeps, as the views show them (the log's: engine.state.OPS_SV)
+KIND_TITLES = {name: ft.title_sv for name, ft in FACT_TYPES.items()}
 OUTBOX_SV = {"pending": "väntar", "sent": "skickad", "failed": "misslyckad", "blocked": "stoppad"}
 
 
@@ -88,7 +90,8 @@ VIEWS: dict[str, str] = {
         SELECT seq, run_id AS korning, {_f('$.org')} AS organisation,
           {_f('$.finding_id')} AS bevakning, {_sv(_f('$.op'), OPS_SV)} AS andring, {_f('$.as_of')} AS per,
           {_f('$.rule.id')} AS regel, {_f('$.rule.version')} AS version,
-          substr({_f('$.rule.revision')}, 1, 12) AS revision, {_f('$.input.fact_type')} AS faktatyp,
+          substr({_f('$.rule.revision')}, 1, 12) AS revision,
+          {_sv(_f('$.input.fact_type'), KIND_TITLES)} AS faktatyp,
           {_f('$.input.key')} AS nyckel,
           coalesce(s.status, {_f('$.result.status')}) AS utfall,
           {_f('$.result.due_on')} AS frist, {_f('$.masked')} AS maskerat, {_f('$.policy')} AS policy
