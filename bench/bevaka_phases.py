@@ -207,6 +207,8 @@ def inventory(ctx: Ctx) -> Result:
     with timed(res, "verify_seconds"):
         app = _app(ctx)
         res["log_rows"] = app.audit_verify().rows
+        # the decision records' inputs beside the chain belong to the log, not to the rules
+        res["input_rows"] = app.db.execute("SELECT count(*) FROM decision_inputs").fetchone()[0]
         app.close()
     return res
 

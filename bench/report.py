@@ -124,12 +124,17 @@ def hash_opts(res: dict[str, Any]) -> dict[str, int]:
 
 
 def stale_rows(res: dict[str, Any]) -> int | None:
-    """Rows outside the log after the rule change, less those after the same day's run with
-    the rules unchanged: what is left of the old rule version."""
+    """Rows outside the log (and the decision inputs beside it) after the rule change, less
+    those after the same day's run with the rules unchanged: what is left of the old rule
+    version."""
     same, changed = res["inventory daily.db"], res["inventory rebuilt.db"]
     if "log_rows" not in same or "log_rows" not in changed:
         return None
-    return int((changed["rows"] - changed["log_rows"]) - (same["rows"] - same["log_rows"]))
+
+    def outside(inv: dict[str, Any]) -> int:
+        return int(inv["rows"] - inv["log_rows"] - inv.get("input_rows", 0))
+
+    return outside(changed) - outside(same)
 
 
 # ---- one size -------------------------------------------------------------------------------
