@@ -416,11 +416,13 @@ class Bevaka(Reports):
 
     # ---- the service ----------------------------------------------------------------------
 
-    def serve(self, stop_event: Any = None) -> None:
-        """Run the scheduler against this installation's database until SIGTERM."""
+    def serve(self, stop_event: Any = None, started: Callable[[], None] | None = None) -> None:
+        """Run the scheduler against this installation's database until SIGTERM; ``started``
+        is called once no other ``serve`` holds the database (else ``AlreadyServing``)."""
         def outbox_job() -> dict[str, Any]:
             with Bevaka(self.config, self.db_path) as app:
                 return app.send_pending().to_dict()
 
         self.database(create=True)
-        serve(self.config, self.db_path, self.daily_job, outbox_job, stop_event=stop_event)
+        serve(self.config, self.db_path, self.daily_job, outbox_job, stop_event=stop_event,
+              started=started)

@@ -91,3 +91,33 @@ def test_now_respects_the_sender_lock(bevaka: Bevaka, smtp_server: SmtpServer) -
 def test_now_with_dry_run_is_an_error(bevaka: Bevaka) -> None:
     result = bevaka.run("notify", "--dry-run", "--now")
     assert result.exit_code == 1 and result.output.startswith("Fel: --now gäller inte med --dry-run")
+
+
+def test_a_second_serve_is_one_line_naming_the_first(bevaka: Bevaka) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    lock = bevaka.db_path.with_name(bevaka.db_path.name + ".serve.lock")
+    env = {k: v for k, v in os.environ.items() if k not in ("BEVAKA_DB", "BEVAKA_CONFIG")}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "bevaka.cli", "--db", str(bevaka.db_path), "--config",
+         str(bevaka.config_path), "serve"], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not (lock.exists() and lock.read_text().strip()):
+            assert first.poll() is None and time.monotonic() < deadline, first.communicate()
+            time.sleep(0.1)
+        second = bevaka.run("serve")
+    finally:
+        first.send_signal(signal.SIGTERM)
+        out, err = first.communicate(timeout=30)
+    assert second.exit_code == 1, second.output
+    assert second.output.splitlines() == [
+        f"Fel: bevaka serve körs redan för databasen {bevaka.db_path} (pid {first.pid}); "
+        "stoppa den först eller använd en annan databas"]
+    assert first.returncode == 0, err
+    assert out.startswith("bevaka serve: dagligt jobb")

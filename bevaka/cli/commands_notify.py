@@ -97,16 +97,17 @@ def pending_line(send: dict[str, Any], timezone: str) -> str | None:
 def serve(obj: cx.Ctx) -> None:
     """Kör schemaläggaren: dagligt jobb vid [schedule] time (Europe/Stockholm), ikappkörning vid
     start för varje missad dag (högst 31; påminnelserna markeras som försenade), nya
-    sändningsförsök var [schedule] outbox_every_minutes. Avslutas rent på SIGTERM.
+    sändningsförsök var [schedule] outbox_every_minutes. Avslutas rent på SIGTERM. En andra
+    serve mot samma databas vägrar starta (en rad med den första processens pid, slutkod 1).
 
     \b
     Exempel:
         bevaka serve
     """
     app = obj.app
-    click.echo(f"bevaka serve: dagligt jobb {app.config.schedule.time} {app.config.schedule.timezone}"
-               f", databas {app.db_path}")
-    app.serve()
+    app.serve(started=lambda: click.echo(
+        f"bevaka serve: dagligt jobb {app.config.schedule.time} {app.config.schedule.timezone}"
+        f", databas {app.db_path}"))
 
 
 COMMANDS = [notify, serve]
