@@ -11,6 +11,7 @@ from bevaka.cli import context as cx
 from bevaka.cli.output import console, emit_json
 from engine.rules.loader import RuleLoadError
 from facts.errors import UserError
+from facts.vocabulary import plural
 
 
 @click.group()
@@ -100,7 +101,9 @@ def rules_test(obj: cx.Ctx, as_json: bool) -> None:
         for p in report.pack_problems:
             click.echo(f"FEL  {p}")
         d = report.to_dict()
-        click.echo(f"{d['passed']} passed, {d['failed'] + len(report.pack_problems)} failed")
+        failed = d["failed"] + len(report.pack_problems)
+        click.echo(f"{plural(d['passed'], 'godkänt exempel', 'godkända exempel')}, "
+                   f"{plural(failed, 'underkänt', 'underkända')}")
     if not report.ok:
         raise SystemExit(1)
 
