@@ -8,13 +8,12 @@ database is a real SQLite file in ``tmp_path`` and matching runs in durable_rule
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import os
 
 import pytest
 from click.testing import CliRunner, Result

@@ -96,7 +96,8 @@ def test_a_pack_without_examples_fails(bevaka: Bevaka) -> None:
     assert result.exit_code == 1
     assert "FEL  paketet 'avtal' har inga exempel" in result.output
     assert "regeln avtal.rapport-fore-sammantrade har inga exempel" in result.output
-    assert re.search(r"\d+ godkända exempel, ([2-9]|\d\d+) underkända$|\d+ godkända exempel, 1 underkänt$", result.output.strip())
+    assert re.search(r"\d+ godkända exempel, (1 underkänt|([2-9]|\d\d+) underkända)$",
+                     result.output.strip())
     data = json.loads(bevaka.run("rules", "test", "--json", config=config).stdout)
     assert data["ok"] is False and data["failed"] == 0
     assert len(data["pack_problems"]) == 1 + len(avtal)  # the pack, and each of its rules

@@ -9,6 +9,7 @@ import click
 from bevaka.cli.context import Ctx, global_options, pass_ctx
 from bevaka.cli.errors import UserFacingError
 from bevaka.cli.output import emit_json
+from facts.vocabulary import plural
 
 
 @click.group()
@@ -38,7 +39,8 @@ def audit_verify(obj: Ctx, kept: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         emit_json(result.to_dict())
     elif result.ok:
-        click.echo(f"Revisionsloggen är hel: {result.rows} rader, {result.runs} körningar.")
+        click.echo(f"Revisionsloggen är hel: {plural(result.rows, 'rad', 'rader')}, "
+                   f"{plural(result.runs, 'körning', 'körningar')}.")
         for a in result.anchors:
             click.echo(_anchor_line(a), err=not a["exists"])
     else:
@@ -53,9 +55,11 @@ def _anchor_line(a: dict[str, Any]) -> str:
                 "göras, och en omskrivning av hela loggen kan då inte upptäckas.")
     if not a["lines"]:
         return f"Ankarfilen {a['path']} är tom: kontrollen mot ett ankare kunde inte göras."
-    line = f"Stämmer med ankaret {a['path']}: {a['lines']} rader, till seq {a['anchored_seq']}"
+    line = (f"Stämmer med ankaret {a['path']}: {plural(a['lines'], 'rad', 'rader')}, "
+            f"till seq {a['anchored_seq']}")
     if a["kept"] and a["not_covered"]:
-        line += f"; {a['not_covered']} senare körningar täcks inte av kopian"
+        line += (f"; {plural(a['not_covered'], 'senare körning', 'senare körningar')} täcks "
+                 "inte av kopian")
     return line + "."
 
 

@@ -63,13 +63,14 @@ def notify(obj: cx.Ctx, as_of: str | None, dry_run: bool, out_dir: str | None, o
         return
     n = summary["notify"]
     q = n.get("queue") or {}
-    line = (f"{summary['findings']} bevakningar per {summary['as_of']}: "
-            f"{q.get('queued', 0)} sammanställningar köade ({q.get('reminders', 0)} påminnelser), "
+    line = (f"{plural(summary['findings'], 'bevakning', 'bevakningar')} per {summary['as_of']}: "
+            f"{plural(q.get('queued', 0), 'sammanställning köad', 'sammanställningar köade')} "
+            f"({plural(q.get('reminders', 0), 'påminnelse', 'påminnelser')}), "
             f"{q.get('blocked', 0)} stoppade (personnummer)")
     if send:
         line += f"; skickade {send.get('sent', 0)}, kvar i utkorgen {send.get('pending', 0)}"
     if n.get("files"):
-        line += f"; {len(n['files'])} .eml-filer i {Path(n['files'][0]).parent}"
+        line += f"; {plural(len(n['files']), '.eml-fil', '.eml-filer')} i {Path(n['files'][0]).parent}"
     click.echo(line)
     for org, role in sorted({(u["org"], u["role"]) for u in q.get("unaddressed", [])}):
         click.echo(f"Ingen adress för rollen {role} ({org}): lägg till den under [roles] i "

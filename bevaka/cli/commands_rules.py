@@ -46,7 +46,7 @@ def rules_validate(obj: cx.Ctx, rules_dir: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, "rules": len(rs.rules), "revision": rs.revision})
     else:
-        click.echo(f"{len(rs.rules)} regler i {len(rs.packs)} paket är giltiga "
+        click.echo(f"{plural(len(rs.rules), 'regel', 'regler')} i {len(rs.packs)} paket är giltiga "
                    f"(revision {rs.revision[:12]}).")
 
 
@@ -136,7 +136,8 @@ def rules_diff(obj: cx.Ctx, old_dir: str, new_dir: str, as_of: str | None, org: 
     for kind, sign in (("added", "+"), ("removed", "-"), ("changed", "~")):
         for item in result[kind]:
             click.echo(f"{sign} {item['id']}: {item['summary']}")
-    click.echo(f"{len(result['added'])} nya, {len(result['removed'])} borttagna, "
+    click.echo(f"{plural(len(result['added']), 'ny', 'nya')}, "
+               f"{plural(len(result['removed']), 'borttagen', 'borttagna')}, "
                f"{len(result['changed'])} med ändrad status, {len(result['moved'])} med ändrade "
                "datum men samma status (--json listar dem)")
 
