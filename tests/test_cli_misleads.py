@@ -5,6 +5,7 @@ statuses are accepted in Swedish; global options work after the command too."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -106,3 +107,18 @@ def test_a_case_rule_s_hint_names_a_case(bevaka: Bevaka) -> None:
     _one_error(bevaka.run("explain", "ivo.ej-verkstallt/D-2024-0011", "--as-of", "2024-12-31"),
                "har formen ivo.ej-verkstallt/ÄRENDE, t.ex. ivo.ej-verkstallt/D-2024-",
                "menade du 'ivo.ej-verkstallt/D-2024-001'")
+
+
+def test_counts_are_in_the_right_number(bevaka: Bevaka) -> None:
+    from facts.vocabulary import plural
+
+    assert (plural(0, "rad", "rader"), plural(1, "rad", "rader"), plural(2, "rad", "rader")) \
+        == ("0 rader", "1 rad", "2 rader")
+    bevaka.ok("import", str(REGISTER_XLSX))
+    bevaka.ok("check", "--as-of", "2024-12-31")
+    out = bevaka.ok("audit", "verify").output
+    assert re.search(r"Revisionsloggen är hel: \d+ rader, 1 körning\.", out), out
+    bevaka.ok("check", "--as-of", "2025-01-31")
+    assert ", 2 körningar." in bevaka.ok("audit", "verify").output
+    ivo = bevaka.ok("report", "ivo", "--quarter", "2024Q4").output
+    assert "SoL ej verkställda: " in ivo and "not_executed" not in ivo, ivo
