@@ -246,15 +246,20 @@ class Bevaka(Reports):
 
     def notify(self, as_of: date, dry_run: bool = False, out_dir: str | Path | None = None,
                org: str | None = None, retry_failed: bool = False,
-               dismiss_failed: Sequence[int] = (), late: bool = False) -> dict[str, Any]:
+               dismiss_failed: Sequence[int] = (), late: bool = False,
+               send_now: bool = False) -> dict[str, Any]:
         """The main job: evaluate (``org`` or every organisation), log, queue one digest per
         organisation and recipient and send (or write ``.eml`` files with ``dry_run``).
         ``retry_failed`` first queues every failed message again; ``dismiss_failed`` marks
         those failed messages as dealt with; ``late``: the catch-up's run for a day the service
-        missed (the digests say they are late). Returns a summary without personal data; its
-        ``notify.send.failed_messages`` are the messages that failed in this run."""
+        missed (the digests say they are late); ``send_now``: pending messages waiting for
+        their back-off are tried in this run too. Returns a summary without personal data; its
+        ``notify.send.failed_messages`` are the messages that failed in this run, and
+        ``notify.send.reason`` says why messages are left pending."""
         if out_dir is not None and not dry_run:
             raise UserError("--out gäller bara med --dry-run: utan det skickas posten på riktigt")
+        if send_now and dry_run:
+            raise UserError("--now gäller inte med --dry-run: en provkörning skickar inget")
         unknown = sorted(set(dismiss_failed) - set(dismiss(self.db, dismiss_failed)))
         if unknown:
             raise UserError(f"inget misslyckat meddelande med id {unknown[0]} att avfärda "
@@ -267,7 +272,8 @@ class Bevaka(Reports):
         due = select_due(self.db, self.config, outcome.rulesets, as_of, outcome.skip,
                          self._extras(outcome))
         result: NotifyResult = notify(self.db, self.config, due, as_of, ev.run_id,
-                                      dry_run=dry_run, out_dir=out_dir, late=late)
+                                      dry_run=dry_run, out_dir=out_dir, late=late,
+                                      ignore_backoff=send_now)
         return {**self._summary(ev, as_of), "notify": result.to_dict(), "retried": retried}
 
     def calendar(self, who: str, org: str | None = None) -> Feed:
@@ -410,11 +416,13 @@ class Bevaka(Reports):
 
     # ---- the service ----------------------------------------------------------------------
 
-    def serve(self, stop_event: Any = None) -> None:
-        """Run the scheduler against this installation's database until SIGTERM."""
+    def serve(self, stop_event: Any = None, started: Callable[[], None] | None = None) -> None:
+        """Run the scheduler against this installation's database until SIGTERM; ``started``
+        is called once no other ``serve`` holds the database (else ``AlreadyServing``)."""
         def outbox_job() -> dict[str, Any]:
             with Bevaka(self.config, self.db_path) as app:
                 return app.send_pending().to_dict()
 
         self.database(create=True)
-        serve(self.config, self.db_path, self.daily_job, outbox_job, stop_event=stop_event)
+        serve(self.config, self.db_path, self.daily_job, outbox_job, stop_event=stop_event,
+              started=started)

@@ -22,6 +22,7 @@ personal data in it.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -229,17 +230,24 @@ def _single_instance(db_path: Path) -> Iterator[None]:
         return
     lock_path = db_path.with_name(db_path.name + ".serve.lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as fh:
+    with open(lock_path, "a+", encoding="ascii") as fh:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            fh.seek(0)
+            pid = fh.read().strip()
             raise AlreadyServing(
-                f"en annan 'bevaka serve' kör redan mot {db_path} (låsfil {lock_path}); "
-                "stoppa den först eller använd en annan databas"
+                f"bevaka serve körs redan för databasen {db_path}"
+                + (f" (pid {pid})" if pid.isdigit() else f" (låsfil {lock_path})")
+                + "; stoppa den först eller använd en annan databas"
             ) from None
         try:
+            fh.truncate(0)  # the holder's pid, for the message a second serve prints
+            fh.write(str(os.getpid()))
+            fh.flush()
             yield
         finally:
+            fh.truncate(0)
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
@@ -250,8 +258,11 @@ def serve(
     outbox_job: OutboxJob | None = None,
     *,
     stop_event: threading.Event | None = None,
+    started: Callable[[], None] | None = None,
 ) -> None:
-    """Run the service until SIGTERM/SIGINT (or ``stop_event``), then shut down cleanly.
+    """Run the service until SIGTERM/SIGINT (or ``stop_event``), then shut down cleanly;
+    ``started`` is called once the single-instance lock is held (a second ``serve`` raises
+    :class:`AlreadyServing`, naming the first one's pid, before it).
 
     Order: take the single-instance lock, start the scheduler paused (so a slot passing during
     catch-up is still run afterwards), run the catch-up in this thread, resume. On a signal the
@@ -271,6 +282,8 @@ def serve(
             previous[sig] = signal.signal(sig, on_signal)
     try:
         with _single_instance(db_path):
+            if started is not None:
+                started()
             scheduler = build_scheduler(config, job, outbox_job, db_path=db_path)
             scheduler.start(paused=True)
             try:

@@ -57,6 +57,9 @@ command:
   prints one `Fel:` line, without a traceback, and exits with code 1. A fault in bevaka
   itself prints one line saying so and naming the file that holds the traceback, and exits
   with code 70.
+* The other exit codes say the work was done but something is left, each named in the
+  output: 3 a rule failed (`check`, `run`, `notify`), 4 a message could not be delivered,
+  5 messages are left in the outbox (`notify`: why, and when the next try is).
 * `--as-of` takes a date in any form the fact importer accepts (`2024-09-30`, `20240930`,
   `240930`); without it the date is today in `[schedule] timezone`.
 * `--json` (on most commands) prints machine-readable JSON instead of a table.

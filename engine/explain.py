@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from datetime import date
 from typing import Any
@@ -34,6 +35,44 @@ def _rule_for(ruleset: RuleSet, rule_id: str, as_of: date) -> LoadedRule:
     return (valid or versions)[-1]
 
 
+def id_form(lr: LoadedRule) -> str:
+    """The form of the ids of a rule's findings: the rule id, the subject (named by its
+    column, e.g. ``ÄRENDE``, ``RAD``) and, for a rule with ``each``, the occurrence's date."""
+    ft = FACT_TYPES[lr.rule.applies_to]
+    text = lr.rule.finding.subject.strip()
+    part = ft.header_for(text) if text in ft.model.model_fields else text
+    return f"{lr.rule.id}/{part.upper()}" + ("/ÅÅÅÅ-MM-DD" if lr.each is not None else "")
+
+
+def _unknown_finding(db: Database, ruleset: RuleSet, finding_id: str, as_of: date, org: str,
+                     listed: list[str]) -> str:
+    """The message for an id that names no finding: the id form of the rule it names (with an
+    existing id of that rule) and the closest ids of that rule, or that no such rule exists
+    (with the closest rule id)."""
+    head = f"ingen bevakning {finding_id!r} i {org} per {as_of}"
+    rule_id = finding_id.split("/", 1)[0]
+    versions = ruleset.by_id(rule_id)
+    if not versions:
+        known = sorted({r.rule.id for r in ruleset.rules})
+        close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.6)
+        hint = f"; menade du {close[0]!r}?" if close else ""
+        return (f"{head}: ingen regel {rule_id!r}{hint} (id börjar med regelns id, se "
+                "`bevaka rules list`)")
+    valid = [r for r in versions if r.rule.valid_on(as_of)]
+    lr = (valid or versions)[-1]
+    same = [i for i in listed if i.split("/", 1)[0] == rule_id]
+    if not same:
+        row = db.execute("SELECT id FROM deadlines WHERE org = ? AND rule_id = ? ORDER BY id "
+                         "LIMIT 1", [org, rule_id]).fetchone()
+        same = [row[0]] if row else []
+    example = f", t.ex. {same[0]}" if same else ""
+    message = f"{head}; id:n för regeln {rule_id} har formen {id_form(lr)}{example}"
+    close = difflib.get_close_matches(finding_id, same, n=3, cutoff=0.6)
+    if close and close != same[:1]:
+        message += "; menade du " + " eller ".join(repr(c) for c in close) + "?"
+    return message + " (se `bevaka check`)"
+
+
 def _provenance(db: Database, lr: LoadedRule, org: str, key: str) -> dict[str, Any] | None:
     ft = FACT_TYPES[lr.rule.applies_to]
     for row in load_facts(db, ft, org):
@@ -53,10 +92,8 @@ def explain_finding(db: Database, config: Config, finding_id: str, as_of: date, 
     ev = evaluate(db, config, as_of, ruleset, org=org)
     found = next((f for f in ev.findings if f.id == finding_id), None)
     if found is None:
-        raise ExplainError(
-            f"ingen bevakning {finding_id!r} i {org} per {as_of}; id har formen REGEL/ÄRENDE, "
-            "se `bevaka check`"
-        )
+        raise ExplainError(_unknown_finding(db, ruleset, finding_id, as_of, org,
+                                            [f.id for f in ev.findings]))
     lr = _rule_for(ruleset, found.rule_id, as_of)
     row = db.execute("SELECT fact_key FROM deadlines WHERE org = ? AND rule_key = ? AND id = ?",
                      [org, lr.key, finding_id]).fetchone()

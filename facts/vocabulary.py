@@ -50,3 +50,9 @@ def quarter_months(quarter: int) -> tuple[int, int, int]:
     """The three months of a quarter: ``2`` → ``(4, 5, 6)``."""
     first = 3 * quarter - 2
     return first, first + 1, first + 2
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """A count with its noun in the right number: ``plural(1, "rad", "rader")`` → "1 rad",
+    ``plural(2, "rad", "rader")`` → "2 rader" (also "0 rader")."""
+    return f"{n} {one if n == 1 else many}"

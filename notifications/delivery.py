@@ -61,11 +61,31 @@ class SendResult:
     busy: bool = False  # another process was sending: nothing was tried
     stopped: str | None = None  # "budget" or "server" when the run stopped sending early
     failed_messages: list[FailedMessage] = field(default_factory=list)
+    #: with messages left pending: why (one Swedish line: the error that kept them, another
+    #: sender, the time budget) and when the next is due (UTC ISO)
+    reason: str | None = None
+    next_attempt_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"sent": self.sent, "deferred": self.deferred, "failed": self.failed,
                 "pending": self.pending, "busy": self.busy, "stopped": self.stopped,
+                "reason": self.reason, "next_attempt_at": self.next_attempt_at,
                 "failed_messages": [m.to_dict() for m in self.failed_messages]}
+
+    def explain_pending(self, db: Database, config: Config) -> None:
+        """Fill :attr:`reason` and :attr:`next_attempt_at` from the outbox when messages are
+        left pending."""
+        if not self.pending:
+            return
+        error, self.next_attempt_at = outbox.pending_state(db)
+        if self.busy:
+            self.reason = ("en annan process skickar från utkorgen just nu (bevaka serve eller "
+                           "en annan bevaka notify); den skickar dem")
+        elif self.stopped == "budget":
+            self.reason = (f"sändningen stoppades efter [notify] send_budget_seconds = "
+                           f"{config.notify.send_budget_seconds} s")
+        else:
+            self.reason = error or "inget sändningsförsök ännu"
 
 
 def _db_file(db: Database) -> Path | None:
@@ -120,8 +140,9 @@ class _Batch:
     """One run's sending, over one connection."""
 
     def __init__(self, db: Database, config: Config, now: datetime,
-                 clock: Callable[[], float]):
+                 clock: Callable[[], float], ignore_backoff: bool = False):
         self.db, self.config, self.now, self.clock = db, config, now, clock
+        self.ignore_backoff = ignore_backoff
         n = config.notify
         self.retry = timedelta(minutes=n.retry_minutes)
         self.cap = timedelta(minutes=n.max_retry_minutes)
@@ -178,7 +199,7 @@ class _Batch:
             self.result.sent += 1
 
     def run(self) -> None:
-        for row in outbox.due_messages(self.db, self.now):
+        for row in outbox.due_messages(self.db, self.now, ignore_backoff=self.ignore_backoff):
             if self.clock() > self.deadline:
                 self.result.stopped = "budget"
                 log_event(self.db, "budget", at=self.now,
@@ -192,9 +213,13 @@ class _Batch:
 
 
 def send_pending(db: Database, config: Config, now: datetime | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> SendResult:
+                 clock: Callable[[], float] = time.monotonic,
+                 ignore_backoff: bool = False) -> SendResult:
     """Send every ``pending`` message whose ``next_attempt_at`` <= ``now``, over one connection,
-    at most once each (see the module's docstring).
+    at most once each (see the module's docstring). ``ignore_backoff`` (``bevaka notify
+    --now``): every pending message, also those waiting for their back-off, in this run only;
+    the sender lock and the claims still hold, so nothing sent or being sent goes again.
+    With messages left pending, the result says why (:meth:`SendResult.explain_pending`).
 
     A refused message (5xx) is ``failed`` at once with the server's reply; after ``[notify]
     max_attempts`` temporary failures too. A failed login raises :class:`SmtpSetupError` (one
@@ -208,8 +233,10 @@ def send_pending(db: Database, config: Config, now: datetime | None = None, *,
     now = as_utc(now)
     with sender_lock(db) as held:
         if not held:
-            return SendResult(busy=True, pending=outbox.count_status(db, "pending"))
-        batch = _Batch(db, config, now, clock)
+            busy = SendResult(busy=True, pending=outbox.count_status(db, "pending"))
+            busy.explain_pending(db, config)
+            return busy
+        batch = _Batch(db, config, now, clock, ignore_backoff)
         cut_off = outbox.recover(db, now, config.notify.after_crash)
         batch.failed_ids.extend(cut_off)
         batch.result.failed += len(outbox.failed_messages(db, cut_off)) if cut_off else 0
@@ -223,6 +250,7 @@ def send_pending(db: Database, config: Config, now: datetime | None = None, *,
     result = batch.result
     result.pending = outbox.count_status(db, "pending")
     result.failed_messages = outbox.failed_messages(db, batch.failed_ids) if batch.failed_ids else []
+    result.explain_pending(db, config)
     return result
 
 

@@ -189,13 +189,16 @@ class OutboxRow:
     run_id: str | None
 
 
-def due_messages(db: Database, now: datetime) -> list[OutboxRow]:
-    """Pending messages whose ``next_attempt_at`` is at or before ``now``, oldest first."""
+def due_messages(db: Database, now: datetime, *, ignore_backoff: bool = False
+                 ) -> list[OutboxRow]:
+    """Pending messages whose ``next_attempt_at`` is at or before ``now``, oldest first; with
+    ``ignore_backoff`` every pending message not claimed (``bevaka notify --now``). A claimed
+    one (being sent) is never due."""
+    backoff_sql = "" if ignore_backoff else " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
     rows = db.execute(
         "SELECT id, recipient, eml, attempts, run_id FROM outbox WHERE status = 'pending'"
-        " AND eml IS NOT NULL AND claimed_by IS NULL"
-        " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id",
-        [utc_iso(now)],
+        " AND eml IS NOT NULL AND claimed_by IS NULL" + backoff_sql + " ORDER BY id",
+        [] if ignore_backoff else [utc_iso(now)],
     ).fetchall()
     return [OutboxRow(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
@@ -321,6 +324,17 @@ def mark_failed(db: Database, row: OutboxRow, error: str, now: datetime) -> None
 def count_status(db: Database, status: str) -> int:
     row = db.execute("SELECT count(*) FROM outbox WHERE status = ?", [status]).fetchone()
     return int(row[0])
+
+
+def pending_state(db: Database) -> tuple[str | None, str | None]:
+    """Why messages are still pending and when the next is retried: the error of the most
+    recent failed attempt among them (None if none was tried) and the earliest
+    ``next_attempt_at`` (UTC ISO, None if none is set)."""
+    last = db.execute("SELECT last_error FROM outbox WHERE status = 'pending' AND last_error "
+                      "IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    nxt = db.execute("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'"
+                     ).fetchone()
+    return (last[0] if last else None), (nxt[0] if nxt else None)
 
 
 @dataclass(frozen=True)

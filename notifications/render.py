@@ -21,6 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from engine.config import Config
 from engine.findings import STATUS_SV, Status
+from facts.vocabulary import plural
 from notifications.select import LEVEL_ORDER, LEVEL_SV, Digest, DigestItem, Level
 
 __all__ = ["Rendered", "build_message", "digest_key", "render_digest", "late_note", "subject_for"]
@@ -50,8 +51,6 @@ def _days(n: int) -> str:
     return f"{n} dag" if n == 1 else f"{n} dagar"
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
 
 
 def days_text(item: DigestItem, as_of: date) -> str:
@@ -110,9 +109,9 @@ def subject_for(digest: Digest, as_of: date, late: bool = False) -> str:
     catch-up's digest for a missed day (``late``) adds ``(försenad påminnelse för …)``."""
     n = len(digest.items)
     overdue = sum(1 for it in digest.items if it.level in (Level.forsenad, Level.eskalerad))
-    subject = f"bevaka: {_plural(n, 'bevakning', 'bevakningar')} att hantera"
+    subject = f"bevaka: {plural(n, 'bevakning', 'bevakningar')} att hantera"
     if overdue:
-        subject += f" ({_plural(overdue, 'försenad', 'försenade')})"
+        subject += f" ({plural(overdue, 'försenad', 'försenade')})"
     subject = f"{subject} per {as_of.isoformat()}"
     return f"{subject} ({late_note(as_of)})" if late else subject
 
@@ -123,7 +122,7 @@ def more_line(digest: Digest, shown: int, list_url: str = "") -> str:
     if rest <= 0:
         return ""
     where = list_url or f"bevaka check --org {digest.org}"
-    return (f"Ytterligare {_plural(rest, 'bevakning', 'bevakningar')} visas inte här; "
+    return (f"Ytterligare {plural(rest, 'bevakning', 'bevakningar')} visas inte här; "
             f"hela listan: {where}")
 
 
@@ -154,7 +153,7 @@ def render_digest(digest: Digest, as_of: date, limit: int | None = None,
     ctx = {
         "subject": subject,
         "as_of": as_of.isoformat(),
-        "count": _plural(n, "bevakning", "bevakningar"),
+        "count": plural(n, "bevakning", "bevakningar"),
         "sections": sections,
         "more": more_line(digest, len(shown), list_url),
         "late": (f"Detta är en {late_note(as_of)}: bevaka kördes inte den dagen (tjänsten var "

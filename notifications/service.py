@@ -266,12 +266,14 @@ def notify(
     *,
     now: datetime | None = None,
     late: bool = False,
+    ignore_backoff: bool = False,
 ) -> NotifyResult:
     """Queue the digests due as of ``as_of`` and send everything pending (``bevaka notify``).
 
     With ``dry_run`` the digests are written as ``.eml`` files to ``out_dir`` (default
     ``[notify] dry_run_dir``) instead, and the database is not changed. ``late``: a catch-up
-    for a missed day (the digests say so).
+    for a missed day (the digests say so). ``ignore_backoff``: send what waits for its
+    back-off too (:func:`send_pending`).
 
     Example::
 
@@ -283,7 +285,8 @@ def notify(
         queued, files = _dry_run(db, config, findings, as_of, run_id, out_dir, late)
         return NotifyResult(queue=queued, files=files)
     queued = queue_digests(db, config, findings, as_of, run_id, now=now, late=late)
-    return NotifyResult(queue=queued, send=send_pending(db, config, now=now))
+    return NotifyResult(queue=queued, send=send_pending(db, config, now=now,
+                                                        ignore_backoff=ignore_backoff))
 
 
 def outbox_counts(db: Database) -> dict[str, int]:

@@ -79,7 +79,7 @@ def test_the_anchor_path_can_be_set_in_config(tmp_path: Path) -> None:
     assert len((tmp_path / "ankare" / "logg.anchor").read_text().splitlines()) == 1
     assert not (tmp_path / "bevaka.db.anchor").exists()
     result = _cli(tmp_path, "audit", "verify")
-    assert result.exit_code == 0 and "logg.anchor: 1 rader" in result.stdout
+    assert result.exit_code == 0 and "logg.anchor: 1 rad, till seq" in result.stdout
 
 
 def test_verify_without_an_anchor_file_says_what_it_could_not_check(copy: Path) -> None:
@@ -120,7 +120,7 @@ def test_a_kept_copy_that_is_older_than_the_log_covers_the_runs_up_to_it(copy: P
     kept.write_text((copy / "bevaka.db.anchor").read_text().splitlines()[0] + "\n")
     result = _cli(copy, "audit", "verify", "--anchor", str(kept))
     assert result.exit_code == 0, result.output
-    assert "1 senare körningar täcks inte av kopian" in result.stdout
+    assert "1 senare körning täcks inte av kopian" in result.stdout
     data = json.loads(_cli(copy, "audit", "verify", "--anchor", str(kept), "--json").stdout)
     assert [a["kept"] for a in data["anchors"]] == [False, True]
     assert data["anchors"][1]["not_covered"] == 1

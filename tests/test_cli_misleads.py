@@ -5,10 +5,11 @@ statuses are accepted in Swedish; global options work after the command too."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from conftest import REGISTER_XLSX, Bevaka
+from conftest import EXAMPLES, REGISTER_XLSX, Bevaka
 
 from bevaka.cli import cli
 
@@ -82,3 +83,42 @@ def test_diff_summaries_are_swedish() -> None:
 
     assert (_sv("status", "upcoming"), _sv("status", "overdue"), _sv("severity", "high"),
             _sv("escalated", True)) == ("kommande", "försenad", "hög", "ja")
+
+
+def test_an_unknown_finding_id_hints_at_its_rule_s_real_id_form(bevaka: Bevaka) -> None:
+    """A recurring rule's ids end with the occurrence's date and its subject is a list row,
+    not a case: the hint says so, with a real id and the closest ones."""
+    bevaka.ok("import", str(EXAMPLES / "balanslista-2023-12-13.yaml"),
+              str(EXAMPLES / "oxelosund-moten.yaml"))
+    _one_error(bevaka.run("explain", "balanslista.aterkommande/6", "--as-of", "2024-03-01"),
+               "id:n för regeln balanslista.aterkommande har formen "
+               "balanslista.aterkommande/RAD/ÅÅÅÅ-MM-DD, t.ex. balanslista.aterkommande/",
+               "menade du 'balanslista.aterkommande/6/2024-02-21'")
+    found = json.loads(bevaka.ok("explain", "balanslista.aterkommande/6/2024-02-21", "--as-of",
+                                 "2024-03-01", "--json").stdout)
+    assert found["finding"]["subject"] == "6"
+    _one_error(bevaka.run("explain", "balanslista.aterkomande/6/2024-02-21", "--as-of",
+                          "2024-03-01"),
+               "ingen regel 'balanslista.aterkomande'; menade du 'balanslista.aterkommande'?")
+
+
+def test_a_case_rule_s_hint_names_a_case(bevaka: Bevaka) -> None:
+    bevaka.ok("import", str(REGISTER_XLSX))
+    _one_error(bevaka.run("explain", "ivo.ej-verkstallt/D-2024-0011", "--as-of", "2024-12-31"),
+               "har formen ivo.ej-verkstallt/ÄRENDE, t.ex. ivo.ej-verkstallt/D-2024-",
+               "menade du 'ivo.ej-verkstallt/D-2024-001'")
+
+
+def test_counts_are_in_the_right_number(bevaka: Bevaka) -> None:
+    from facts.vocabulary import plural
+
+    assert (plural(0, "rad", "rader"), plural(1, "rad", "rader"), plural(2, "rad", "rader")) \
+        == ("0 rader", "1 rad", "2 rader")
+    bevaka.ok("import", str(REGISTER_XLSX))
+    bevaka.ok("check", "--as-of", "2024-12-31")
+    out = bevaka.ok("audit", "verify").output
+    assert re.search(r"Revisionsloggen är hel: \d+ rader, 1 körning\.", out), out
+    bevaka.ok("check", "--as-of", "2025-01-31")
+    assert ", 2 körningar." in bevaka.ok("audit", "verify").output
+    ivo = bevaka.ok("report", "ivo", "--quarter", "2024Q4").output
+    assert "SoL ej verkställda: " in ivo and "not_executed" not in ivo, ivo

@@ -43,11 +43,11 @@ def test_whole_register_retracts_the_missing_decision_and_its_reminder_stops(
     later = write_csv(bevaka.tmp / "register-2025.csv", HEADERS, [ROWS[0], ROWS[2]])
     before = dump(bevaka.db_path)
     looked = bevaka.ok("import", str(later), "--whole-register", "--dry-run")
-    assert "1 skulle återkallas (saknas i registret): D-2" in looked.output
+    assert "1 faktum (gynnande beslut) skulle återkallas (saknas i registret): D-2" in looked.output
     assert "provkörning: inget sparades" in looked.output
     assert dump(bevaka.db_path) == before
     done = bevaka.ok("import", str(later), "--whole-register")
-    assert "1 återkallade (saknas i registret): D-2" in done.output
+    assert "1 faktum (gynnande beslut) återkallades (saknas i registret): D-2" in done.output
     assert "D-2" not in _ids(bevaka)
     (note,) = _log(bevaka.db_path, "retraction")
     assert note["facts"] == ["D-2"] and note["source"] == str(later)
@@ -62,7 +62,7 @@ def test_retract_one_fact_with_a_reason(bevaka: Bevaka) -> None:
     bevaka.ok("import", str(write_csv(bevaka.tmp / "alla.csv", HEADERS, ROWS)))
     assert "D-2" in _ids(bevaka)
     out = bevaka.ok("retract", "decisions", "D-2", "--reason", "Beslutet återtaget 2024-07-02")
-    assert "återkallade decision D-2" in out.output
+    assert "återkallade gynnande beslut D-2" in out.output
     assert "D-2" not in _ids(bevaka)
     (note,) = _log(bevaka.db_path, "retraction")
     assert (note["facts"], note["reason"]) == (["D-2"], "Beslutet återtaget 2024-07-02")
@@ -78,12 +78,12 @@ def test_gallra_erases_the_closed_case_everywhere_and_the_chain_verifies(bevaka:
     bevaka.ok("import", str(write_csv(bevaka.tmp / "alla.csv", HEADERS, rows)))
     bevaka.ok("check", "--as-of", "2024-09-30")  # logged while D-2 was open
     looked = bevaka.ok("gallra", "--before", "2025-01-01", "--dry-run")
-    assert "1 fakta skulle gallras" in looked.output and "D-2" in looked.output
+    assert "1 faktum skulle gallras" in looked.output and "D-2" in looked.output
     assert b"1931-05-17" in bevaka.db_path.read_bytes() + _wal(bevaka.db_path)
     assert _tables_with(bevaka.db_path, "Kvarteret Gamlingen") == {"decisions", "deadlines",
                                                                     "decision_inputs"}
     done = bevaka.ok("gallra", "--before", "2025-01-01")
-    assert "1 fakta gallrade" in done.output
+    assert "1 faktum gallrades" in done.output and "  kommun/von gynnande beslut: D-2" in done.output
     assert "hel" in bevaka.ok("audit", "verify").output
     raw = bevaka.db_path.read_bytes() + _wal(bevaka.db_path)
     assert b"1931-05-17" not in raw  # the birth date: in no table, no freed page, no WAL

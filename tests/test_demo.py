@@ -26,7 +26,18 @@ def test_demo_writes_the_committee_papers_and_prints_where(tmp_path: Path) -> No
                  ic.with_suffix(".html"), ic.with_suffix(".pdf"), ic.with_suffix(".xlsx"),
                  ic.parent / f"{ic.name}-karta.png", ic.parent / f"{ic.name}-karta.svg"):
         assert path.stat().st_size > 0, path
-    assert f"committee pack    {out}/namnd/namnd-oxelosund-von-2023-12-13.html, .pdf, .xlsx" in run.stdout
-    assert f"internal control  {out}/internkontroll/internkontroll-oxelosund-von-2024-2024-11-20.html" \
+    assert f"nämndens underlag    {out}/namnd/namnd-oxelosund-von-2023-12-13.html, .pdf, .xlsx" \
         in run.stdout
+    assert f"internkontroll       {out}/internkontroll/internkontroll-oxelosund-von-2024-2024-11-20" \
+        ".html" in run.stdout
     assert "Revisionsloggen är hel" in run.stdout
+    # every line the demo itself prints is Swedish: its step headings and its list of files
+    headings = [line for line in run.stdout.splitlines() if line.startswith("== ")]
+    assert [h.split(" ", 2)[1] for h in headings] == [f"{n}." for n in range(1, 9)]
+    assert headings[0].startswith("== 1. Importera Nyköping") and "== 8. Revisionsloggen" in headings
+    assert "Klart. Filer:" in run.stdout and "Prova: BEVAKA_DB=" in run.stdout
+    english = ("Import ", "Rules:", "Check ", "Audit log", "Done.", "Try:", "database ",
+               "findings ", "worksheets", "committee", "internal control", "heat map",
+               "reminder", " files)", " passed", " failed")
+    text = run.stdout.replace(str(tmp_path), "TMP")  # the test's folder has English in it
+    assert not [w for w in english if w in text], text

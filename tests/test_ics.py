@@ -55,7 +55,7 @@ def test_a_roles_feed_across_runs(bevaka: Bevaka, tmp_path: Path) -> None:
     bevaka.ok("import", str(_register(tmp_path / "beslut.csv", executed="2024-09-25")))
     bevaka.ok("check", "--as-of", "2024-09-30")
     result = bevaka.ok("ics", "--role", "bistand_ao", "--out", str(out))
-    assert "1 öppna frister, 1 inställda" in result.output
+    assert "1 öppen frist, 1 inställd" in result.output
     third = _events(out)
     met = third["ivo.ej-verkstallt/AO-1"]
     assert met["STATUS"] == "CANCELLED"

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLES, ROOT
 from demo_db import build_demo
+from smtp_server import SmtpServer
 
 from bevaka.cli import cli
 
@@ -98,7 +99,20 @@ def test_a_readme_command_runs_against_the_demo_database(demo: Path, line: str,
     monkeypatch.chdir(demo)
     monkeypatch.setenv("BEVAKA_DB", str(db))
     monkeypatch.setenv("BEVAKA_CONFIG", str(demo / "config.toml"))
-    result = CliRunner().invoke(cli, args)
+    server = None
+    if args[0] == "notify" and "--dry-run" not in args:  # sends for real: to a real server
+        server = SmtpServer()
+        server.start()
+        config = demo / "config-smtp.toml"
+        config.write_text(re.sub(r"(?m)^port = 8025", f"port = {server.port}",
+                                 (demo / "config.toml").read_text(encoding="utf-8")),
+                          encoding="utf-8")
+        monkeypatch.setenv("BEVAKA_CONFIG", str(config))
+    try:
+        result = CliRunner().invoke(cli, args)
+    finally:
+        if server is not None:
+            server.stop()
     assert "Traceback" not in result.output
     assert result.exit_code == 0, f"{line}\n{result.output}"
     if saved is not None:  # what the line appends is what a later line reads back

@@ -39,7 +39,7 @@ def report(oxelosund: Bevaka) -> Path:
     out = oxelosund.tmp / "ut"
     result = oxelosund.ok("report", "internkontroll", "--org", "oxelosund/von", "--plan", "2024",
                           "--as-of", "2024-11-20", "--out", str(out))
-    assert "8 punkter, 4 gröna, 1 gula, 3 röda" in result.output
+    assert "8 punkter, 4 gröna, 1 gul, 3 röda" in result.output
     return out / SLUG
 
 

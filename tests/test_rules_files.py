@@ -54,7 +54,7 @@ def test_rules_test_passes_on_the_real_packs(bevaka: Bevaka) -> None:
     result = bevaka.ok("rules", "test")
     n = _example_count()
     assert n >= 13
-    assert result.output.strip().splitlines()[-1] == f"{n} passed, 0 failed"
+    assert result.output.strip().splitlines()[-1] == f"{n} godkända exempel, 0 underkända"
     assert "FEL" not in result.output
     data = json.loads(bevaka.ok("rules", "test", "--json").stdout)
     assert (data["ok"], data["passed"], data["failed"], data["pack_problems"]) == (True, n, 0, [])
@@ -68,7 +68,7 @@ def test_rules_test_fails_on_a_changed_expectation(bevaka: Bevaka) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     n = _example_count()
-    assert result.output.strip().splitlines()[-1] == f"{n - 1} passed, 1 failed"
+    assert result.output.strip().splitlines()[-1] == f"{n - 1} godkända exempel, 1 underkänt"
     assert "FEL  ivo.ej-verkstallt: Samma beslut efter verkställigheten" in result.output
     assert "D-1: late_days är 19, väntat 18" in result.output
 
@@ -96,7 +96,8 @@ def test_a_pack_without_examples_fails(bevaka: Bevaka) -> None:
     assert result.exit_code == 1
     assert "FEL  paketet 'avtal' har inga exempel" in result.output
     assert "regeln avtal.rapport-fore-sammantrade har inga exempel" in result.output
-    assert re.search(r"\d+ passed, [1-9]\d* failed$", result.output.strip())
+    assert re.search(r"\d+ godkända exempel, (1 underkänt|([2-9]|\d\d+) underkända)$",
+                     result.output.strip())
     data = json.loads(bevaka.run("rules", "test", "--json", config=config).stdout)
     assert data["ok"] is False and data["failed"] == 0
     assert len(data["pack_problems"]) == 1 + len(avtal)  # the pack, and each of its rules

@@ -255,7 +255,7 @@ def test_serve_in_thread_with_stop_event(tmp_path: Path) -> None:
     t.start()
     try:
         _wait_for(lambda: cfg.db_path.exists() and len(_heartbeats(cfg.db_path)) == 1)
-        with pytest.raises(scheduling.AlreadyServing, match="kör redan"):
+        with pytest.raises(scheduling.AlreadyServing, match="körs redan"):
             scheduling.serve(cfg, cfg.db_path, job, stop_event=threading.Event())
     finally:
         stop.set()

@@ -11,6 +11,7 @@ from bevaka.cli.errors import UserFacingError
 from bevaka.cli.output import emit_json
 from engine.findings import status_sv
 from engine.state import OPS_SV
+from facts.vocabulary import plural
 
 
 @click.group()
@@ -40,7 +41,8 @@ def audit_verify(obj: Ctx, kept: tuple[str, ...], as_json: bool) -> None:
     if as_json:
         emit_json(result.to_dict())
     elif result.ok:
-        click.echo(f"Revisionsloggen är hel: {result.rows} rader, {result.runs} körningar.")
+        click.echo(f"Revisionsloggen är hel: {plural(result.rows, 'rad', 'rader')}, "
+                   f"{plural(result.runs, 'körning', 'körningar')}.")
         for a in result.anchors:
             click.echo(_anchor_line(a), err=not a["exists"])
     else:
@@ -55,9 +57,11 @@ def _anchor_line(a: dict[str, Any]) -> str:
                 "göras, och en omskrivning av hela loggen kan då inte upptäckas.")
     if not a["lines"]:
         return f"Ankarfilen {a['path']} är tom: kontrollen mot ett ankare kunde inte göras."
-    line = f"Stämmer med ankaret {a['path']}: {a['lines']} rader, till seq {a['anchored_seq']}"
+    line = (f"Stämmer med ankaret {a['path']}: {plural(a['lines'], 'rad', 'rader')}, "
+            f"till seq {a['anchored_seq']}")
     if a["kept"] and a["not_covered"]:
-        line += f"; {a['not_covered']} senare körningar täcks inte av kopian"
+        line += (f"; {plural(a['not_covered'], 'senare körning', 'senare körningar')} täcks "
+                 "inte av kopian")
     return line + "."
 
 

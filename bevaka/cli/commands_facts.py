@@ -10,7 +10,8 @@ from bevaka.cli.context import Ctx, global_options, org_option, pass_ctx
 from bevaka.cli.output import emit_json
 from facts.dates import DateParseError, parse_date
 from facts.errors import UserError
-from facts.types import FACT_TYPES
+from facts.types import FACT_TYPES, fact_type
+from facts.vocabulary import plural
 
 
 @click.command("import")
@@ -51,15 +52,15 @@ def import_cmd(obj: Ctx, paths: tuple[str, ...], kind: str | None, sheet: str | 
     if as_json:
         emit_json([f.__dict__ for f in report.files])
         return
-    verb = "skulle återkallas" if dry_run else "återkallade"
+    verb = "skulle återkallas" if dry_run else "återkallades"
     for f in report.files:
         where = f", blad {f.sheet!r}" if f.sheet else ""
         listed = f", listans datum {f.list_date}" if f.list_date else ""
         if f.retracted:
-            click.echo(f"{f.path}: {len(f.retracted)} {verb} (saknas i registret): "
-                       + ", ".join(f.retracted))
-        click.echo(f"{f.path}{where}: {f.rows} rader ({f.kind_sv}{listed}), {f.changed} "
-                   f"nya/ändrade, {f.unchanged} oförändrade, organisation {f.org}"
+            click.echo(f"{f.path}: {plural(len(f.retracted), 'faktum', 'fakta')} ({f.kind_sv}) "
+                       f"{verb} (saknas i registret): " + ", ".join(f.retracted))
+        click.echo(f"{f.path}{where}: {plural(f.rows, 'rad', 'rader')} ({f.kind_sv}{listed}), "
+                   f"{f.changed} nya/ändrade, {f.unchanged} oförändrade, organisation {f.org}"
                    + (" (provkörning: inget sparades)" if dry_run else ""))
 
 
@@ -88,8 +89,8 @@ def retract_cmd(obj: Ctx, kind: str, key: str, reason: str, org: str | None,
     if as_json:
         emit_json(record)
         return
-    click.echo(f"återkallade {record['kind']} {record['fact_key']} i {record['org']}: "
-               f"{record['reason']}")
+    click.echo(f"återkallade {fact_type(record['kind']).title_sv.lower()} {record['fact_key']} "
+               f"i {record['org']}: {record['reason']}")
 
 
 @click.command("gallra")
@@ -119,11 +120,12 @@ def gallra_cmd(obj: Ctx, before: str, dry_run: bool, org: str | None, as_json: b
         emit_json({"before": day.isoformat(), "dry_run": dry_run, "count": result.count,
                    "facts": result.facts})
         return
-    verb = "skulle gallras" if dry_run else "gallrade"
-    click.echo(f"{result.count} fakta {verb} (ärenden avslutade före {day.isoformat()})")
+    verb = "skulle gallras" if dry_run else "gallrades"
+    click.echo(f"{plural(result.count, 'faktum', 'fakta')} {verb} (ärenden avslutade före "
+               f"{day.isoformat()})")
     for o, kinds in result.facts.items():
         for kind, keys in kinds.items():
-            click.echo(f"  {o} {kind}: {', '.join(keys)}")
+            click.echo(f"  {o} {fact_type(kind).title_sv.lower()}: {', '.join(keys)}")
 
 
 def _list_date(value: str | None, option: str) -> date | None:

@@ -11,6 +11,7 @@ from bevaka.cli import context as cx
 from bevaka.cli.output import emit_json, finish
 from engine.calendar import normalise_quarter
 from facts.errors import UserError
+from facts.vocabulary import plural
 
 FORMATS = ("csv", "xlsx", "html", "pdf")
 
@@ -42,6 +43,13 @@ def _quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 #: --quarter of every quarter report, its usual spellings read by _quarter.
 quarter_option = click.option("--quarter", required=True, callback=_quarter,
                               help="Kvartalet, t.ex. 2024Q4 (eller 2024 K4, Q4-2024).")
+
+
+#: The IVO report's categories as the command prints them (the JSON keeps the English keys).
+IVO_SV = {"not_executed": "ej verkställda", "interrupted": "ej verkställda efter avbrott",
+          "executed": "verkställda", "closed": "avslutade utan verkställighet",
+          "lov_postponed": "uppskjutna på den enskildes begäran", "declined_offers":
+          "tackat nej till erbjudet verkställande", "partial": "delvis verkställda"}
 
 
 @click.group()
@@ -88,13 +96,14 @@ def report_ivo(obj: cx.Ctx, quarter: str, out_dir: str | None, fmt: str, mark_re
         for law in ("SoL", "LSS"):
             for cat in ("not_executed", "interrupted", "executed"):
                 ids = data[law][cat]
-                click.echo(f"{law} {cat}: {len(ids)}  {' '.join(ids)}")
+                click.echo(f"{law} {IVO_SV[cat]}: {len(ids)}  {' '.join(ids)}")
             for key in ("closed", "lov_postponed", "declined_offers"):
                 if data[key][law]:
-                    click.echo(f"{law} {key}: {len(data[key][law])}  {' '.join(data[key][law])}")
+                    click.echo(f"{law} {IVO_SV[key]}: {len(data[key][law])}  "
+                               f"{' '.join(data[key][law])}")
             part = data["partial"][law]["not_executed"]
             if part:
-                click.echo(f"{law} partial: {len(part)}  {' | '.join(part)}")
+                click.echo(f"{law} {IVO_SV['partial']}: {len(part)}  {' | '.join(part)}")
         w = data["window"]
         click.echo(f"Rapporteringsperiod {w['opens_on']}–{w['closes_on']}; "
                    + (f"markerat som rapporterat {data['reported']['reported_on']}"
@@ -184,7 +193,7 @@ def report_individrapport(obj: cx.Ctx, quarter: str, out_dir: str, fmt: str,
     """
     ws, files = obj.app.report_individrapport(quarter, out_dir, org, _formats(fmt, ("xlsx", "pdf")))
     missing = sum(1 for r in ws.rows if r["missing"])
-    click.echo(f"{len(ws.rows)} individrapporter för {ws.quarter}"
+    click.echo(f"{plural(len(ws.rows), 'individrapport', 'individrapporter')} för {ws.quarter}"
                + (f"; {missing} behöver kompletteras (se kolumnen Att komplettera)" if missing else ""))
     _files(files)
 
@@ -259,8 +268,9 @@ def report_namnd(obj: cx.Ctx, meeting: str, body: str, out_dir: str, org: str | 
     else:
         n = sum(len(fs) for fs in pack.at_meeting.values())
         click.echo(f"Underlag till {pack.body} {pack.meeting}: {n} att behandla, "
-                   f"{len(pack.backlog)} kvar sedan tidigare, {len(pack.balanslista)} rader i "
-                   f"balanslistan, {len(pack.delegation)} delegationsredovisningar")
+                   f"{len(pack.backlog)} kvar sedan tidigare, "
+                   f"{plural(len(pack.balanslista), 'rad', 'rader')} i balanslistan, "
+                   f"{plural(len(pack.delegation), 'delegationsredovisning', 'delegationsredovisningar')}")
         click.echo("Skrev " + ", ".join(str(f) for f in files))
     finish(pack.evaluation.failed_rules)
 
@@ -295,8 +305,9 @@ def report_internkontroll(obj: cx.Ctx, year: int, as_of: str | None, out_dir: st
                    "files": [str(f) for f in files]})
     else:
         lights = rep.lights()
-        click.echo(f"{rep.plan} per {day}: {len(rep.points)} punkter, {lights['grön']} gröna, "
-                   f"{lights['gul']} gula, {lights['röd']} röda")
+        click.echo(f"{rep.plan} per {day}: {plural(len(rep.points), 'punkt', 'punkter')}, "
+                   f"{plural(lights['grön'], 'grön', 'gröna')}, {plural(lights['gul'], 'gul', 'gula')}, "
+                   f"{plural(lights['röd'], 'röd', 'röda')}")
         click.echo("Skrev " + ", ".join(str(f) for f in files))
     finish(rep.evaluation.failed_rules)
 

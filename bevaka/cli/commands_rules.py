@@ -11,6 +11,7 @@ from bevaka.cli import context as cx
 from bevaka.cli.output import console, emit_json
 from engine.rules.loader import RuleLoadError
 from facts.errors import UserError
+from facts.vocabulary import plural
 
 
 @click.group()
@@ -45,7 +46,7 @@ def rules_validate(obj: cx.Ctx, rules_dir: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({"ok": True, "rules": len(rs.rules), "revision": rs.revision})
     else:
-        click.echo(f"{len(rs.rules)} regler i {len(rs.packs)} paket är giltiga "
+        click.echo(f"{plural(len(rs.rules), 'regel', 'regler')} i {len(rs.packs)} paket är giltiga "
                    f"(revision {rs.revision[:12]}).")
 
 
@@ -100,7 +101,9 @@ def rules_test(obj: cx.Ctx, as_json: bool) -> None:
         for p in report.pack_problems:
             click.echo(f"FEL  {p}")
         d = report.to_dict()
-        click.echo(f"{d['passed']} passed, {d['failed'] + len(report.pack_problems)} failed")
+        failed = d["failed"] + len(report.pack_problems)
+        click.echo(f"{plural(d['passed'], 'godkänt exempel', 'godkända exempel')}, "
+                   f"{plural(failed, 'underkänt', 'underkända')}")
     if not report.ok:
         raise SystemExit(1)
 
@@ -133,7 +136,8 @@ def rules_diff(obj: cx.Ctx, old_dir: str, new_dir: str, as_of: str | None, org: 
     for kind, sign in (("added", "+"), ("removed", "-"), ("changed", "~")):
         for item in result[kind]:
             click.echo(f"{sign} {item['id']}: {item['summary']}")
-    click.echo(f"{len(result['added'])} nya, {len(result['removed'])} borttagna, "
+    click.echo(f"{plural(len(result['added']), 'ny', 'nya')}, "
+               f"{plural(len(result['removed']), 'borttagen', 'borttagna')}, "
                f"{len(result['changed'])} med ändrad status, {len(result['moved'])} med ändrade "
                "datum men samma status (--json listar dem)")
 

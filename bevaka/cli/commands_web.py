@@ -9,6 +9,7 @@ import click
 
 from bevaka.cli.context import Ctx, global_options, org_option, pass_ctx
 from bevaka.cli.output import emit_json
+from facts.vocabulary import plural
 from notifications.files import write_private
 
 TOKEN_ENV = "BEVAKA_WEB_TOKEN"
@@ -67,7 +68,8 @@ def ics(obj: Ctx, who: str, out: str, org: str | None, as_json: bool) -> None:
     if as_json:
         emit_json({**feed.to_dict(), "file": out})
         return
-    click.echo(f"{out}: {feed.events} öppna frister, {feed.cancelled} inställda (åtgärdade)"
+    click.echo(f"{out}: {plural(feed.events, 'öppen frist', 'öppna frister')}, "
+               f"{plural(feed.cancelled, 'inställd', 'inställda')} (åtgärdade)"
                + (f", {feed.blocked} utelämnade (personnummer)" if feed.blocked else ""))
 
 

@@ -19,6 +19,7 @@ import click
 EXIT_USER = 1
 EXIT_RULES_FAILED = 3  # the work was done, but one or more rules failed (named in the output)
 EXIT_UNDELIVERED = 4  # the work was done, but messages could not be delivered (named)
+EXIT_PENDING = 5  # the work was done, but messages are left in the outbox for later (why is named)
 EXIT_FAULT = 70
 
 

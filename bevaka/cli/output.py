@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from bevaka.cli.errors import EXIT_RULES_FAILED, EXIT_UNDELIVERED
+from bevaka.cli.errors import EXIT_PENDING, EXIT_RULES_FAILED, EXIT_UNDELIVERED
 from engine.findings import STATUS_SV, Finding, Kind, Status
 
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -22,10 +22,12 @@ def emit_json(data: Any) -> None:
 
 
 def finish(failed_rules: list[dict[str, Any]],
-           failed_messages: list[dict[str, Any]] | None = None) -> None:
+           failed_messages: list[dict[str, Any]] | None = None,
+           pending: str | None = None) -> None:
     """After a command's output: name every rule that failed in the run, and exit 3 if any did
     (the work was done for every other rule); then every message that could not be delivered
-    in this run, and exit 4 if any (and no rule failed)."""
+    in this run, and exit 4 if any (and no rule failed); then ``pending``, the line on the
+    messages left in the outbox, and exit 5 if there is one (and nothing else failed)."""
     for f in failed_rules:
         click.echo(f"Regeln {f['rule_id']} ({f['org']}) misslyckades och gav inga bevakningar i "
                    f"denna körning: {f['reason']} [{f['path']}]", err=True)
@@ -34,10 +36,14 @@ def finish(failed_rules: list[dict[str, Any]],
         click.echo(f"Meddelande {m['id']} till {who} ({m['org']}) kunde inte levereras: "
                    f"{m['error']}. Rätta adressen och kör bevaka notify --retry-failed, eller "
                    f"bevaka notify --dismiss-failed {m['id']}", err=True)
+    if pending:
+        click.echo(pending, err=True)
     if failed_rules:
         raise SystemExit(EXIT_RULES_FAILED)
     if failed_messages:
         raise SystemExit(EXIT_UNDELIVERED)
+    if pending:
+        raise SystemExit(EXIT_PENDING)
 
 
 STYLE = {Status.overdue: "red", Status.due: "yellow", Status.upcoming: "cyan",

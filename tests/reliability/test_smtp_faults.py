@@ -196,8 +196,10 @@ def test_4xx_backs_off_and_is_delivered_once_by_the_outbox_job(
     site = _site(tmp_path, server)
     server.handler.refuse[ROLES["enhetschef"]] = "451 4.3.0 Försök senare"
     result = site.notify()
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 5, result.output  # left in the outbox, and why
     assert "kvar i utkorgen 1" in result.stdout
+    assert "1 meddelande kvar i utkorgen: mottagaren tillfälligt nekad: 451 4.3.0 Försök senare; " \
+        "nytt försök kl. " in result.stderr
     (pending,) = [r for r in site.outbox() if r[2] == "pending"]
     assert "451 4.3.0 Försök senare" in pending[3]
     server.handler.refuse.clear()
@@ -212,7 +214,7 @@ def test_421_at_data_defers_every_message_and_each_goes_out_once(
     site = _site(tmp_path, server)
     server.handler.data_reply = "421 4.3.2 Tjänsten stänger"
     result = site.notify()
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 5 and "421" in result.stderr, result.output
     rows = site.outbox()
     assert {s for _, _, s, _ in rows} == {"pending"} and not server.received
     assert all("421" in err for *_, err in rows), rows
@@ -231,7 +233,7 @@ def test_4xx_until_max_attempts_is_failed_and_reminds_it(
     (tmp_path / "config.toml").write_text(text.replace("[notify]\n", "[notify]\nmax_attempts = 3\n"),
                                           encoding="utf-8")
     server.handler.refuse[ROLES["enhetschef"]] = "452 4.2.2 Brevlådan är full"
-    assert site.notify().exit_code == 0
+    assert site.notify().exit_code == 5
     site.outbox_job(minutes_later=16)
     site.outbox_job(minutes_later=16 + 31)
     (gave_up,) = [r for r in site.outbox() if r[2] == "failed"]
@@ -252,7 +254,7 @@ def test_a_server_that_is_down_defers_every_message_until_it_is_back(
     site = _site(tmp_path, server)
     server.stop()
     result = site.notify()
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 5 and "svarar inte" in result.stderr, result.output
     rows = site.outbox()
     assert len(rows) >= 3 and {s for _, _, s, _ in rows} == {"pending"}
     assert all("svarar inte" in err for *_, err in rows), rows
@@ -298,7 +300,7 @@ def test_a_slow_server_is_cut_off_by_the_send_budget(tmp_path: Path, server: Smt
     site = _site(tmp_path, server, timeout=5, budget=1)
     server.handler.data_delay = 0.6
     result = site.notify()
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 5 and "send_budget_seconds" in result.stderr, result.output
     rows = site.outbox()
     sent = sum(s == "sent" for _, _, s, _ in rows)
     assert 1 <= sent < len(rows), rows
