@@ -75,7 +75,7 @@ def check(obj: cx.Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: t
 
 
 @click.command()
-@click.argument("finding_id", required=False)
+@click.argument("finding_id", required=False, metavar="[BEVAKNING]")
 @click.option("--subject", help="Ärendet att förklara (med --rule): varför finns ingen bevakning?")
 @click.option("--rule", "rule_id", help="Regeln (med --subject).")
 @cx.as_of_option

@@ -15,7 +15,7 @@ from facts.vocabulary import plural
 
 
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(), metavar="FILER...")
 @click.option("--kind", metavar="TYP",
               help="Vilken sorts register (annars gissas det från rubrikerna): "
                    + ", ".join(sorted(t.table for t in FACT_TYPES.values())) + ".")

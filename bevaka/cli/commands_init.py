@@ -10,7 +10,7 @@ from facts.orgs import DEFAULT_ORG
 
 
 @click.command("init")
-@click.argument("folder", default=".", type=click.Path(file_okay=False))
+@click.argument("folder", default=".", type=click.Path(file_okay=False), metavar="[KATALOG]")
 @click.option("--org", default=DEFAULT_ORG, show_default=True, metavar="KOMMUN/NÄMND",
               help="Installationens organisation, t.ex. oxelosund/von.")
 @click.option("--force", is_flag=True, help="Skriv över en befintlig config.toml.")

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from bevaka.cli import (
+    click_sv,
     commands_audit,
     commands_check,
     commands_facts,
@@ -49,7 +50,7 @@ class BevakaGroup(click.Group):
 @click.group(cls=BevakaGroup)
 @click.option("--db", envvar="BEVAKA_DB", help=DB_HELP)
 @click.option("--config", "config_path", envvar="BEVAKA_CONFIG", help=CONFIG_HELP)
-@click.version_option(package_name="bevaka")
+@click.version_option(package_name="bevaka", help="Visa versionen och avsluta.")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, config_path: str | None) -> None:
     """bevaka: bevakar frister i socialtjänstens register och överenskommelser.
@@ -67,6 +68,7 @@ for module in (commands_init, commands_facts, commands_check, commands_rules, co
                commands_notify, commands_report, commands_web):
     for command in module.COMMANDS:
         cli.add_command(command)
+click_sv.install(cli)  # click's own words (usage, help headings, its errors) in Swedish
 
 
 #: Files bevaka creates are for its owner only: the database (and SQLite's -wal and -shm,
