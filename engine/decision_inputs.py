@@ -8,7 +8,8 @@ chained record keeps only the case reference and a salted hash of it::
     "input": {"fact_type": "decision", "key": "D-2024-1", "sha256": "<64 hex>"}
 
 and the input itself is in ``decision_inputs`` (not chained): ``content`` is the canonical JSON
-``{"fields": …, "derived": …}`` and ``sha256`` is SHA-256 of ``salt`` followed by ``content``.
+``{"fields": …, "derived": …, "result": {start_on, end_on}}`` (the result's dates that are the
+fact's own) and ``sha256`` is SHA-256 of ``salt`` followed by ``content``.
 The salt is random, one per fact, and is erased with it, so after gallring the hash that stays
 in the chain cannot be tested against guesses (an Insats has few possible values).
 
@@ -36,6 +37,10 @@ from facts.retract import TOMBSTONES
 migrations = Migrations("bevaka.engine.decision_inputs")
 
 TABLE = "decision_inputs"
+#: the result's dates that are the fact's own (a decision's date as the start, a case's end):
+#: kept with the input, so gallring removes them too. The finding's due and done dates stay
+#: in the chain: they are bevaka's outcome, which the change records commit to.
+FACT_DATES = ("start_on", "end_on")
 
 
 @migrations(name="create_decision_inputs")
@@ -77,12 +82,15 @@ def split(db: Database, records: list[dict[str, Any] | None]) -> list[dict[str, 
             found = db.execute(f"SELECT salt FROM {TABLE} WHERE org = ? AND fact_type = ? AND "
                                "fact_key = ? LIMIT 1", list(fact)).fetchone()
             salts[fact] = found[0] if found else secrets.token_hex(16)
+        result = dict(rec.get("result") or {})
+        dates = {k: result.pop(k) for k in FACT_DATES if k in result}
         content = _canonical({"fields": inp.get("fields") or {},
-                              "derived": rec.get("derived") or {}})
+                              "derived": rec.get("derived") or {}, "result": dates})
         h = digest(salts[fact], content)
         rows.append((*fact, h, salts[fact], content))
         chained = {k: v for k, v in rec.items() if k != "derived"}
         chained["input"] = {"fact_type": inp["fact_type"], "key": inp["key"], "sha256": h}
+        chained["result"] = result
         out.append(chained)
     db.conn.executemany(f"INSERT OR IGNORE INTO {TABLE} (org, fact_type, fact_key, sha256, "
                         "salt, content) VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -103,6 +111,7 @@ def restore(db: Database, records: list[dict[str, Any]]) -> list[dict[str, Any]]
         content = json.loads(row[0]) if row else {"fields": {}, "derived": {}}
         inp["fields"] = content["fields"]
         rec["derived"] = content["derived"]
+        rec["result"] = {**rec.get("result", {}), **content.get("result", {})}
         if row is None:
             inp["erased"] = True
     return records

@@ -79,7 +79,8 @@ def test_gallra_erases_the_closed_case_everywhere_and_the_chain_verifies(bevaka:
     bevaka.ok("check", "--as-of", "2024-09-30")  # logged while D-2 was open
     looked = bevaka.ok("gallra", "--before", "2025-01-01", "--dry-run")
     assert "1 faktum skulle gallras" in looked.output and "D-2" in looked.output
-    assert b"1931-05-17" in bevaka.db_path.read_bytes() + _wal(bevaka.db_path)
+    before = bevaka.db_path.read_bytes() + _wal(bevaka.db_path)
+    assert b"1931-05-17" in before
     assert _tables_with(bevaka.db_path, "Kvarteret Gamlingen") == {"decisions", "deadlines",
                                                                     "decision_inputs"}
     done = bevaka.ok("gallra", "--before", "2025-01-01")
@@ -89,6 +90,9 @@ def test_gallra_erases_the_closed_case_everywhere_and_the_chain_verifies(bevaka:
     assert b"1931-05-17" not in raw  # the birth date: in no table, no freed page, no WAL
     # the service (Insats): the log's decision record keeps only the case and a salted hash
     assert b"Kvarteret Gamlingen" not in raw
+    for value in ("2024-06-14", "2024-10-01"):  # the decision date and the date it closed
+        assert value.encode() in before, value
+        assert value.encode() not in raw, value
     assert _tables_with(bevaka.db_path, "Kvarteret Gamlingen") == set()
     logged = [r for r in _log(bevaka.db_path, "decision") if r["input"]["key"] == "D-2"]
     assert logged and all(set(r["input"]) == {"fact_type", "key", "sha256"} for r in logged)
