@@ -55,8 +55,8 @@ def check(obj: cx.Ctx, as_of: str | None, statuses: tuple[str, ...], rule_ids: t
     known = {lr.rule.id for lr in app.rules.rules}
     for rule_id in rule_ids:
         if rule_id not in known:
-            raise UserError(f"--rule: okänd regel {rule_id!r}{suggest(rule_id, sorted(known))}; "
-                            "se bevaka rules list")
+            raise UserError(f"--rule: okänd regel {rule_id!r}{suggest(rule_id, sorted(known))} "
+                            "(bevaka rules list visar alla)")
     day = cx.parse_as_of(as_of, app)
     ev = app.check(day, org)
     findings = [f for f in ev.findings
