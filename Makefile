@@ -59,7 +59,7 @@ lint: $(STAMP)
 	$(BIN)/mypy bevaka engine facts notifications
 	$(BIN)/lint-imports
 
-# Not tests: measurements with a table of targets (bench/README.md). bench-1m takes about an hour.
+# Not tests: measurements with a table of targets (bench/README.md). bench-1m takes 30–60 minutes.
 # BENCH_ARGS adds options, e.g. make bench BENCH_ARGS="--work /tmp/bench --json /tmp/bench.json"
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py --n 10000 --n 100000 $(BENCH_ARGS)
