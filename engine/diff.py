@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 from engine.config import Config
 from engine.evaluate import load_ruleset
-from engine.findings import SEVERITY_SV, STATUS_SV, Finding, Status
+from engine.findings import SEVERITY_SV, Finding, status_sv
 from engine.materialize import refresh
 from engine.projection import project
 from engine.schema import apply_schema
@@ -33,8 +33,8 @@ FIELD_SV = {"status": "status", "due_on": "frist", "done_on": "klar", "late_days
 
 
 def _sv(field: str, value: Any) -> Any:
-    if field == "status" and value in Status.__members__:
-        return STATUS_SV[Status(value)]
+    if field == "status":
+        return status_sv(value)
     if field == "severity" and value in SEVERITY_SV:
         return SEVERITY_SV[value]
     if isinstance(value, bool):
@@ -74,7 +74,7 @@ def diff_rulesets(db: Database, config: Config, old_dir: str | Path, new_dir: st
         shutil.rmtree(tmp, ignore_errors=True)
 
     def brief(f: Finding) -> str:
-        return f"{STATUS_SV[f.status]}, frist {f.due_on}"
+        return f"{status_sv(f.status)}, frist {f.due_on}"
 
     changed: list[dict[str, Any]] = []
     moved: list[dict[str, Any]] = []

@@ -17,6 +17,7 @@ from engine.memo import Memo
 from engine.rules.evaluator import evaluate as eval_expr
 from engine.rules.expr import Binary, IsNull, Node
 from engine.rules.loader import LoadedRule, RuleSet
+from engine.rules.valuetypes import suggest
 from facts.errors import UserError
 from facts.store import load_facts
 from facts.types import FACT_TYPES
@@ -53,9 +54,7 @@ def _unknown_finding(db: Database, ruleset: RuleSet, finding_id: str, as_of: dat
     rule_id = finding_id.split("/", 1)[0]
     versions = ruleset.by_id(rule_id)
     if not versions:
-        known = sorted({r.rule.id for r in ruleset.rules})
-        close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.6)
-        hint = f"; menade du {close[0]!r}?" if close else ""
+        hint = suggest(rule_id, sorted({r.rule.id for r in ruleset.rules}))
         return (f"{head}: ingen regel {rule_id!r}{hint} (id börjar med regelns id, se "
                 "`bevaka rules list`)")
     valid = [r for r in versions if r.rule.valid_on(as_of)]
